@@ -1,0 +1,3 @@
+from kelu.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,33 @@
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from kelu.accounts import selectors
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <token>``. Tokens are accepted in the header only, never in a URL, where logs keep them."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Malformed Authorization header: use “Bearer <token>”."))
+        try:
+            raw = header[1].decode()
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token.")) from None
+        found = selectors.user_by_token(raw)
+        if found is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        user, token = found
+        token.touch()
+        return user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="api"'

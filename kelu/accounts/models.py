@@ -1,0 +1,128 @@
+import hashlib
+import secrets
+import zoneinfo
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.Model):
+    """One of the four fixed roles; admins tune the flags (enforcement lives in the permissions layer)."""
+
+    class Key(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        MANAGER = "manager", _("Manager")
+        SALES = "sales", _("Sales")
+        VIEWER = "viewer", _("Viewer")
+
+    key = models.CharField(_("key"), max_length=20, choices=Key.choices, unique=True)
+    can_import = models.BooleanField(_("may import"), default=False)
+    can_export = models.BooleanField(_("may export"), default=False)
+    can_delete = models.BooleanField(_("may delete"), default=False)
+    can_see_full_contacts = models.BooleanField(_("may see full contact details"), default=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self) -> str:
+        return str(self.Key(self.key).label)
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, blank=True)
+    role = models.ForeignKey(
+        Role, on_delete=models.PROTECT, to_field="key", default=Role.Key.SALES, related_name="users",
+        verbose_name=_("role"),
+    )
+    teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role_id == Role.Key.ADMIN
+
+
+def _hash_token(raw: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+    def matching(self, raw: str) -> "ApiTokenQuerySet":
+        return self.filter(key_hash=_hash_token(raw))
+
+
+class ApiToken(models.Model):
+    """A bearer token for scripts. Only its hash is stored; the token itself is shown once, on creation."""
+
+    PREFIX = "kelu_"
+    # Recording every use would turn each API read into a write.
+    LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hint = models.CharField(_("token starts with"), max_length=16, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.key_hint}… ({self.name})" if self.name else f"{self.key_hint}…"
+
+    @classmethod
+    def generate(cls) -> tuple[str, str]:
+        """A new raw token and its hash."""
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        return raw, _hash_token(raw)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def touch(self) -> None:
+        now = timezone.now()
+        if self.last_used_at is None or now - self.last_used_at >= self.LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now

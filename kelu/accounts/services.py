@@ -1,0 +1,89 @@
+"""Every write to accounts: users, teams and API tokens."""
+
+import secrets
+from collections.abc import Sequence
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kelu.accounts.models import ApiToken, Role, Team, User
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    role: str,
+    password: str | None = None,
+    teams: Sequence[str] = (),
+    display_name: str = "",
+    email: str = "",
+) -> tuple[User, str]:
+    """Create a user; returns it with its password (generated when none is given, to be shown once)."""
+    username = username.strip()
+    if role not in Role.Key.values:
+        raise ValidationError(
+            _("Unknown role “%(role)s”; choose one of: %(roles)s."),
+            params={"role": role, "roles": ", ".join(Role.Key.values)},
+            code="invalid_role",
+        )
+    user = User(username=username, role_id=role, display_name=display_name.strip(), email=email.strip())
+    user.full_clean(exclude=["password"])
+    password = password or generate_password()
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    if teams:
+        user.teams.set([team_get_or_create(name=name) for name in teams])
+    return user, password
+
+
+def team_get_or_create(*, name: str) -> Team:
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("A team needs a name."), code="required")
+    team, _created = Team.objects.get_or_create(name=name)
+    return team
+
+
+@transaction.atomic
+def first_admin_ensure() -> tuple[User, str] | None:
+    """On a fresh installation, create the first administrator; returns it with its password, or None."""
+    if User.objects.exists():
+        return None
+    return user_create(username="admin", role=Role.Key.ADMIN, display_name=_("Administrator"))
+
+
+def user_update_preferences(*, user: User, display_name: str, language: str, time_zone: str) -> User:
+    user.display_name = display_name.strip()
+    user.language = language
+    user.time_zone = time_zone
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["display_name", "language", "time_zone"])
+    return user
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    user.language = language
+    user.save(update_fields=["language"])
+
+
+def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for the user; returns the raw token, which is never stored and so shown only now."""
+    raw, key_hash = ApiToken.generate()
+    token = ApiToken.objects.create(user=user, name=name.strip()[:100], key_hash=key_hash, key_hint=raw[:9])
+    return token, raw
+
+
+def token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

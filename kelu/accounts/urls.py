@@ -1,0 +1,34 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from kelu.accounts import forms, views
+
+app_name = "accounts"
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html", authentication_form=forms.LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="accounts/password_change.html",
+            form_class=forms.PasswordChangeForm,
+            success_url=reverse_lazy("accounts:password_changed")
+        ),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_changed.html"),
+        name="password_changed",
+    ),
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", views.token_create, name="token_create"),
+    path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("language/", views.language_switch, name="language"),
+]

@@ -1,0 +1,23 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from kelu.accounts import api as accounts_api
+from kelu.core import views as core_views
+
+api_v1 = [
+    path("users/me/", accounts_api.me, name="users-me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("", include("kelu.core.urls")),
+    path("accounts/", include("kelu.accounts.urls")),
+    path("api/v1/", include((api_v1, "api"))),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+
+handler400 = "kelu.core.views.bad_request"
+handler403 = "kelu.core.views.permission_denied"
+handler404 = "kelu.core.views.page_not_found"
+handler500 = "kelu.core.views.server_error"
