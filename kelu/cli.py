@@ -64,14 +64,27 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the web server and, unless told otherwise, one task worker; Ctrl-C stops both."""
+    from django.conf import settings
+
     web = [
-        sys.executable, "-m", "gunicorn", "kelu.wsgi",
-        "--bind", f"{args.host}:{args.port}",
-        "--workers", str(args.workers),
-        "--threads", "4",
-        "--worker-class", "gthread",
-        "--access-logfile", "-",
-        "--forwarded-allow-ips", os.environ.get("KELU_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "kelu.wsgi",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        "4",
+        "--worker-class",
+        "gthread",
+        "--access-logfile",
+        "-",
+        "--forwarded-allow-ips",
+        os.environ.get("KELU_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "--control-socket",
+        str(settings.DATA_DIR / "gunicorn.ctl"),
     ]
     commands = [web]
     if not args.no_worker:
@@ -82,7 +95,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _supervise(commands: Sequence[Sequence[str]]) -> int:
     """Start the children; when one ends or we are told to stop, stop the rest and wait for them."""
-    children = [subprocess.Popen(command) for command in commands]
+    children: list[subprocess.Popen[bytes]] = [subprocess.Popen(command) for command in commands]
     stopping = False
 
     def stop(signum: int, _frame: Any) -> None:
@@ -104,7 +117,7 @@ def _supervise(commands: Sequence[Sequence[str]]) -> int:
         children.remove(child)
         child.returncode = os.waitstatus_to_exitcode(status)
         if not stopping:
-            print(f"kelu: {' '.join(child.args[2:4])} exited ({child.returncode}); stopping", file=sys.stderr)
+            print(f"kelu: {child.args!r} exited ({child.returncode}); stopping", file=sys.stderr)
             exit_code = child.returncode or EXIT_ERROR
             stop(signal.SIGTERM, None)
     return exit_code
@@ -128,11 +141,19 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     if args.password_stdin and not password:
         raise CLIError("no password on standard input")
     user, password = services.user_create(
-        username=args.username, role=args.role, password=password, teams=args.team or (),
-        display_name=args.display_name or "", email=args.email or "",
+        username=args.username,
+        role=args.role,
+        password=password,
+        teams=args.team or (),
+        display_name=args.display_name or "",
+        email=args.email or "",
     )
-    data: dict[str, Any] = {"id": user.pk, "username": user.username, "role": user.role_id,
-                            "teams": [team.name for team in user.teams.all()]}
+    data: dict[str, Any] = {
+        "id": user.pk,
+        "username": user.username,
+        "role": user.role_id,
+        "teams": [team.name for team in user.teams.all()],
+    }
     text = f"User {user.username} ({user.role_id}) created."
     if not args.password_stdin:
         data["password"] = password
@@ -145,15 +166,22 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     from kelu.accounts.models import User
 
     users = [
-        {"id": u.pk, "username": u.username, "display_name": u.display_name, "role": u.role_id,
-         "teams": [t.name for t in u.teams.all()], "active": u.is_active, "last_login": u.last_login}
+        {
+            "id": u.pk,
+            "username": u.username,
+            "display_name": u.display_name,
+            "role": u.role_id,
+            "teams": [t.name for t in u.teams.all()],
+            "active": u.is_active,
+            "last_login": u.last_login,
+        }
         for u in User.objects.prefetch_related("teams").order_by("username")
     ]
     if args.json:
         print(json.dumps({"users": users}, ensure_ascii=False, default=str))
         return 0
     for u in users:
-        teams = ",".join(u["teams"]) or "-"
+        teams = ",".join(u["teams"]) or "-"  # type: ignore[arg-type]
         state = "" if u["active"] else " (inactive)"
         print(f"{u['id']:>5}  {u['username']:<20} {u['role']:<8} {teams}{state}")
     return 0
@@ -200,12 +228,14 @@ def cmd_manage(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser = argparse.ArgumentParser(prog="kelu", description="Kelu 客录 — customer address book and CRM",
-                                     parents=[common])
+    parser = argparse.ArgumentParser(
+        prog="kelu", description="Kelu 客录 — customer address book and CRM", parents=[common]
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler: Callable[[argparse.Namespace], int], help: str,
-            sub: Any = commands) -> argparse.ArgumentParser:
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], help: str, sub: Any = commands
+    ) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help, description=help, parents=[common])
         command.set_defaults(handler=handler)
         return command
@@ -232,8 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add("list", cmd_user_list, "list users", sub=user)
 
-    token = add("token", lambda a: 0, "manage API tokens").add_subparsers(dest="action", required=True,
-                                                                          metavar="ACTION")
+    token = add("token", lambda a: 0, "manage API tokens").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
     token_create = add("create", cmd_token_create, "create an API token (printed once)", sub=token)
     token_create.add_argument("username")
     token_create.add_argument("--name", help="what the token is for")
@@ -247,8 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command != "serve":  # serve's children set Django up themselves
-        _setup_django()
+    _setup_django()
     from django.core.exceptions import ValidationError
     from django.db import DatabaseError
 

@@ -1,7 +1,7 @@
 """Kelu's one settings file: every deployment difference comes from KELU_* environment variables.
 
-The defaults run a single machine on SQLite under ``./var``; the same code serves PostgreSQL and Redis when their URLs are
-given (see docs/deploy.md).
+The defaults run a single machine on SQLite under ``./var``; the same code serves PostgreSQL and Redis when
+their URLs are given (see docs/deploy.md).
 """
 
 import os
@@ -9,7 +9,6 @@ import secrets
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()

@@ -5,12 +5,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kelu.accounts import services
-from kelu.accounts.models import User
+from kelu.accounts.models import Team, User
 
 
 class MeOutput(serializers.ModelSerializer):
     role = serializers.CharField(source="role_id")
-    teams = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    teams = serializers.SlugRelatedField[Team](many=True, read_only=True, slug_field="name")
 
     class Meta:
         model = User
@@ -29,6 +29,7 @@ class MeInput(serializers.ModelSerializer):
 def me(request: Request) -> Response:
     """The user the request is authenticated as."""
     user = request.user
+    assert isinstance(user, User)  # IsAuthenticated guarantees it
     if request.method == "PATCH":
         data = MeInput(instance=user, data=request.data, partial=True)
         data.is_valid(raise_exception=True)

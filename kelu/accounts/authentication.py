@@ -8,7 +8,7 @@ from kelu.accounts import selectors
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Bearer <token>``. Tokens are accepted in the header only, never in a URL, where logs keep them."""
+    """``Authorization: Bearer <token>``; only in the header, never in a URL, where logs would keep it."""
 
     keyword = "Bearer"
 

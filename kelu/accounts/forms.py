@@ -26,8 +26,12 @@ class PreferencesForm(StyledFormMixin, forms.ModelForm):
 
 
 class TokenCreateForm(StyledFormMixin, forms.Form):
-    name = forms.CharField(label=_("Token name"), max_length=100, required=False,
-                           help_text=_("What the token is for, e.g. “ERP sync”."))
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        required=False,
+        help_text=_("What the token is for, e.g. “ERP sync”."),
+    )
 
 
 class LanguageForm(forms.Form):

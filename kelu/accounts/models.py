@@ -55,7 +55,11 @@ class User(AbstractUser):
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, blank=True)
     role = models.ForeignKey(
-        Role, on_delete=models.PROTECT, to_field="key", default=Role.Key.SALES, related_name="users",
+        Role,
+        on_delete=models.PROTECT,
+        to_field="key",
+        default=Role.Key.SALES,
+        related_name="users",
         verbose_name=_("role"),
     )
     teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))

@@ -8,7 +8,9 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="accounts/login.html", authentication_form=forms.LoginForm, redirect_authenticated_user=True
+            template_name="accounts/login.html",
+            authentication_form=forms.LoginForm,
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),
@@ -18,7 +20,7 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(
             template_name="accounts/password_change.html",
             form_class=forms.PasswordChangeForm,
-            success_url=reverse_lazy("accounts:password_changed")
+            success_url=reverse_lazy("accounts:password_changed"),
         ),
         name="password_change",
     ),

@@ -52,7 +52,9 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; a logged-in user keeps the choice across devices."""
     form = forms.LanguageForm(request.POST)
     target = request.POST.get("next") or reverse("core:home")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("core:home")
     response = HttpResponseRedirect(target)
     if form.is_valid():
@@ -60,7 +62,10 @@ def language_switch(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             services.user_set_language(user=request.user, language=language)
         response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax",
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
             secure=request.is_secure(),
         )
     return response

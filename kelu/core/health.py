@@ -18,7 +18,7 @@ def database_status() -> dict[str, Any]:
 
 def queue_status() -> dict[str, Any]:
     """How much work waits for a worker: a growing backlog means no worker is running."""
-    backend = settings.TASKS["default"]["BACKEND"]
+    backend = str(settings.TASKS["default"]["BACKEND"])
     try:
         if backend == "django_tasks_db.DatabaseBackend":
             from django_tasks_db.models import DBTaskResult
@@ -26,7 +26,12 @@ def queue_status() -> dict[str, Any]:
             ready = DBTaskResult.objects.ready()
             oldest = ready.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
             waiting = int((timezone.now() - oldest).total_seconds()) if oldest else 0
-            return {"status": "ok", "backend": "database", "ready": ready.count(), "oldest_ready_seconds": waiting}
+            return {
+                "status": "ok",
+                "backend": "database",
+                "ready": ready.count(),
+                "oldest_ready_seconds": waiting,
+            }
         if backend == "django_tasks_rq.RQBackend":
             import django_rq
 
