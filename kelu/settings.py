@@ -58,7 +58,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "kelu.core",
+    "simple_history",
     "kelu.accounts",
+    "kelu.customers",
 ]
 
 MIDDLEWARE = [

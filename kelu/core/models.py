@@ -1,0 +1,31 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class SoftDeleteQuerySet(models.QuerySet):
+    def alive(self) -> "SoftDeleteQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+    def trashed(self) -> "SoftDeleteQuerySet":
+        return self.filter(deleted_at__isnull=False)
+
+
+class SoftDeleteModel(models.Model):
+    """Deleting moves a record to the trash; it is purged for good later (see customers.tasks)."""
+
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
