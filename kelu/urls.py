@@ -1,10 +1,20 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
 
 from kelu.accounts import api as accounts_api
 from kelu.core import views as core_views
+from kelu.customers import api as customers_api
+
+router = SimpleRouter()
+router.register("customers", customers_api.CustomerViewSet, basename="customers")
+router.register("contacts", customers_api.ContactViewSet, basename="contacts")
+router.register("tags", customers_api.TagViewSet, basename="tags")
+router.register("fields", customers_api.FieldDefinitionViewSet, basename="fields")
+router.register("choices", customers_api.ChoiceOptionViewSet, basename="choices")
 
 api_v1 = [
+    *router.urls,
     path("users/me/", accounts_api.me, name="users-me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

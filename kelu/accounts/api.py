@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from kelu.accounts import services
 from kelu.accounts.models import Team, User
+from kelu.core.api import acting_user
 
 
 class MeOutput(serializers.ModelSerializer):
@@ -28,8 +29,7 @@ class MeInput(serializers.ModelSerializer):
 @api_view(["GET", "PATCH"])
 def me(request: Request) -> Response:
     """The user the request is authenticated as."""
-    user = request.user
-    assert isinstance(user, User)  # IsAuthenticated guarantees it
+    user = acting_user(request)
     if request.method == "PATCH":
         data = MeInput(instance=user, data=request.data, partial=True)
         data.is_valid(raise_exception=True)

@@ -7,7 +7,6 @@ from email_validator import EmailNotValidError, validate_email
 
 from kelu.core.text import to_halfwidth
 
-
 INVALID = "invalid"
 PROBLEMS = {INVALID: _("This email address is not valid.")}
 

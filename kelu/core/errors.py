@@ -3,6 +3,7 @@
 from http import HTTPStatus
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -32,6 +33,12 @@ def problem_response(status: int, detail: str = "", *, errors: dict[str, Any] | 
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Conflict):
+        body = problem_body(409, exc.message)
+        body["current_version"] = exc.current_version
+        return Response(body, status=409, content_type=PROBLEM_CONTENT_TYPE)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = exception_handler(exc, context)
     if response is None:
         return None  # An unexpected error: Django's handler500 answers with a problem too.
@@ -80,3 +87,12 @@ def _title(status: int) -> str:
         500: _("Server error"),
     }
     return titles.get(status) or HTTPStatus(status).phrase
+
+
+class Conflict(Exception):
+    """A write based on a stale version of a record (HTTP 409)."""
+
+    def __init__(self, message: str, *, current_version: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.current_version = current_version

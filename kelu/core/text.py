@@ -45,7 +45,9 @@ def pinyin_of(text: str) -> tuple[str, str]:
     """
     if not text:
         return "", ""
-    syllables = [s for s in lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: chars.split()) if s.strip()]
+    # Non-Chinese runs come back split into words, so "Emily Chen" has the initials "ec".
+    words = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: chars.split())  # type: ignore[arg-type,return-value]
+    syllables = [s for s in words if s.strip()]
     full = "".join(s.lower() for s in syllables)
     initials = "".join(s[0].lower() for s in syllables if s[0].isalnum())
     return _ascii_only(full), _ascii_only(initials)

@@ -76,7 +76,9 @@ def clean_value(definition: FieldDefinition, raw: Any) -> Any:
         text = str(raw).strip()
         limit = 10_000 if kind == Type.LONG_TEXT else 500
         if len(text) > limit:
-            raise ValidationError(_("“%(label)s” is longer than %(limit)d characters.") % {"label": label, "limit": limit})
+            raise ValidationError(
+                _("“%(label)s” is longer than %(limit)d characters.") % {"label": label, "limit": limit}
+            )
         return text
     if kind == Type.INTEGER:
         if isinstance(raw, bool):
@@ -106,9 +108,7 @@ def clean_value(definition: FieldDefinition, raw: Any) -> Any:
     if kind == Type.DATETIME:
         moment = raw if isinstance(raw, datetime.datetime) else _parse(parse_datetime, raw)
         if moment is None:
-            raise ValidationError(
-                _("“%(label)s” must be a date and time (YYYY-MM-DDTHH:MM).") % {"label": label}
-            )
+            raise ValidationError(_("“%(label)s” must be a date and time (YYYY-MM-DDTHH:MM).") % {"label": label})
         return moment.isoformat()
     if kind == Type.BOOLEAN:
         if isinstance(raw, bool):

@@ -260,9 +260,7 @@ class ContactPoint(TimeStampedModel):
         WECHAT = "wechat", _("WeChat")
         OTHER = "other", _("Other")
 
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="points"
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="points")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="points")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     label = models.CharField(_("label"), max_length=50, blank=True)

@@ -4,7 +4,7 @@ from django.db import migrations
 ROLES = {
     "admin": {"can_import": True, "can_export": True, "can_delete": True, "can_see_full_contacts": True},
     "manager": {"can_import": True, "can_export": True, "can_delete": True, "can_see_full_contacts": True},
-    "sales": {"can_import": True, "can_export": False, "can_delete": False, "can_see_full_contacts": True},
+    "sales": {"can_import": True, "can_export": False, "can_delete": True, "can_see_full_contacts": True},
     "viewer": {"can_import": False, "can_export": False, "can_delete": False, "can_see_full_contacts": False},
 }
 

@@ -1,0 +1,343 @@
+"""REST endpoints for customers, contacts, tags, custom field definitions and choice options (thin: selectors in,
+services out)."""
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kelu.core.api import acting_user
+from kelu.customers import selectors, services
+from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
+
+# --- serializers -----------------------------------------------------------------------------------------------------
+
+
+class PointSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+    kind = serializers.ChoiceField(choices=ContactPoint.Kind.choices, default=ContactPoint.Kind.PHONE)
+    value = serializers.CharField(max_length=300)
+    problem = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ContactPoint
+        fields = ["id", "kind", "label", "value", "normalized", "is_valid", "problem", "is_primary"]
+        read_only_fields = ["normalized", "is_valid", "problem"]
+
+    def get_problem(self, point: ContactPoint) -> str:
+        return str(point.problem_message)
+
+
+def TagNames(**kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(max_length=50), **kwargs)
+
+
+class ContactOutput(serializers.ModelSerializer):
+    tags = serializers.SlugRelatedField[Tag](many=True, read_only=True, slug_field="name")
+    points = PointSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id", "customer", "name", "title", "department", "is_decision_maker", "is_primary", "birthday",
+            "wechat", "notes", "tags", "custom", "points", "created_at", "updated_at", "version",
+        ]  # fmt: skip
+
+
+class ContactInput(serializers.Serializer):
+    customer = serializers.IntegerField(required=False, allow_null=True)
+    name = serializers.CharField(max_length=100)
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    department = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    is_decision_maker = serializers.BooleanField(required=False)
+    is_primary = serializers.BooleanField(required=False)
+    birthday = serializers.DateField(required=False, allow_null=True)
+    wechat = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    tags = TagNames(required=False)
+    custom = serializers.DictField(required=False)
+    points = PointSerializer(many=True, required=False)
+    version = serializers.IntegerField(required=False, help_text=_("The version you edited; a stale one gets 409."))
+
+
+class CustomerOutput(serializers.ModelSerializer):
+    tags = serializers.SlugRelatedField[Tag](many=True, read_only=True, slug_field="name")
+    points = PointSerializer(many=True, read_only=True)
+    contacts = ContactOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id", "name", "kind", "owner", "team", "level", "stage", "source", "industry", "province", "city",
+            "district", "address", "website", "size", "notes", "tags", "custom", "points", "contacts",
+            "last_contacted_at", "next_follow_up_at", "created_at", "updated_at", "deleted_at", "version",
+        ]  # fmt: skip
+
+
+class CustomerInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Customer.Kind.choices, required=False)
+    owner = serializers.IntegerField(required=False, allow_null=True, help_text=_("User id; null = public pool."))
+    team = serializers.IntegerField(required=False, allow_null=True)
+    level = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    stage = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    source = serializers.CharField(max_length=50, required=False, allow_blank=True)  # type: ignore[assignment]
+    industry = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    province = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    district = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    website = serializers.URLField(max_length=300, required=False, allow_blank=True)
+    size = serializers.ChoiceField(choices=Customer.Size.choices, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    next_follow_up_at = serializers.DateTimeField(required=False, allow_null=True)
+    tags = TagNames(required=False)
+    custom = serializers.DictField(required=False)
+    points = PointSerializer(many=True, required=False, help_text=_("The customer's main-line phones and emails."))
+    contacts = ContactInput(many=True, required=False, help_text=_("Contacts to create with the customer."))
+    version = serializers.IntegerField(required=False, help_text=_("The version you edited; a stale one gets 409."))
+
+
+RELATED = ("tags", "custom", "points", "contacts", "version")
+
+
+def _split(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Plain field values apart from the related data the services take separately."""
+    values = {key: value for key, value in data.items() if key not in RELATED and key != "customer"}
+    return values, {key: data[key] for key in RELATED if key in data}
+
+
+def _points(items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    return None if items is None else [dict(item) for item in items]
+
+
+# --- customers -------------------------------------------------------------------------------------------------------
+
+updated_since = OpenApiParameter(
+    "updated_since", str, description="ISO 8601 time: only records changed since (for sync clients)."
+)
+trashed = OpenApiParameter("trashed", bool, description="List the trash instead of living records.")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[updated_since, trashed], responses=CustomerOutput),
+    retrieve=extend_schema(responses=CustomerOutput),
+    create=extend_schema(request=CustomerInput, responses={201: CustomerOutput}),
+    partial_update=extend_schema(request=CustomerInput, responses=CustomerOutput),
+    destroy=extend_schema(description="Move to the trash (restorable)."),
+)
+class CustomerViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = CustomerOutput
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        user = acting_user(self.request)
+        show_trash = self.action in ("restore", "purge") or self.request.query_params.get("trashed") in ("1", "true")
+        qs = selectors.customer_detail_queryset(user, trashed=show_trash)
+        return _since(qs, self.request)
+
+    def create(self, request: Request) -> Response:
+        data = _valid(CustomerInput, request.data)
+        values, related = _split(data)
+        contacts = [
+            {"values": _split(contact)[0], "points": _points(contact.get("points")) or [],
+             "tags": contact.get("tags", []), "custom": contact.get("custom")}
+            for contact in related.get("contacts", [])
+        ]  # fmt: skip
+        customer = services.customer_create(
+            actor=acting_user(request), values=values, tags=related.get("tags", []),
+            points=_points(related.get("points")) or [], custom=related.get("custom"), contacts=contacts,
+        )  # fmt: skip
+        return Response(self._read(customer), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        customer = self.get_object()
+        data = _valid(CustomerInput, request.data, partial=True)
+        values, related = _split(data)
+        if "contacts" in related:
+            raise ValidationError({"contacts": [_("Change contacts through /api/v1/contacts/.")]})
+        services.customer_update(
+            actor=acting_user(request), customer=customer, values=values, version=related.get("version"),
+            tags=related.get("tags"), points=_points(related.get("points")), custom=related.get("custom"),
+        )  # fmt: skip
+        return Response(self._read(customer))
+
+    def perform_destroy(self, instance: Customer) -> None:
+        services.customer_delete(actor=acting_user(self.request), customer=instance)
+
+    @extend_schema(request=None, responses=CustomerOutput)
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str) -> Response:
+        """Take the customer out of the trash."""
+        customer = self.get_object()
+        services.customer_restore(actor=acting_user(request), customer=customer)
+        return Response(self._read(customer))
+
+    def _read(self, customer: Customer) -> dict[str, Any]:
+        user = acting_user(self.request)
+        fresh = selectors.customer_detail_queryset(user, trashed=customer.deleted_at is not None).get(pk=customer.pk)
+        return dict(CustomerOutput(fresh).data)
+
+
+# --- contacts --------------------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[updated_since, trashed], responses=ContactOutput),
+    retrieve=extend_schema(responses=ContactOutput),
+    create=extend_schema(request=ContactInput, responses={201: ContactOutput}),
+    partial_update=extend_schema(request=ContactInput, responses=ContactOutput),
+    destroy=extend_schema(description="Move to the trash (restorable)."),
+)
+class ContactViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = ContactOutput
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        user = acting_user(self.request)
+        show_trash = self.action == "restore" or self.request.query_params.get("trashed") in ("1", "true")
+        qs = selectors.contacts_visible_to(user, trashed=show_trash).prefetch_related("points", "tags")
+        customer = self.request.query_params.get("customer")
+        if customer:
+            qs = qs.filter(customer_id=customer if customer.isdigit() else -1)
+        return _since(qs, self.request)
+
+    def create(self, request: Request) -> Response:
+        user = acting_user(request)
+        data = _valid(ContactInput, request.data)
+        customer = None
+        if data.get("customer"):
+            customer = get_object_or_404(selectors.customers_visible_to(user), pk=data["customer"])
+        values, related = _split(data)
+        contact = services.contact_create(
+            actor=user, customer=customer, values=values, points=_points(related.get("points")) or [],
+            tags=related.get("tags", []), custom=related.get("custom"),
+        )  # fmt: skip
+        return Response(ContactOutput(self.get_queryset().get(pk=contact.pk)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        contact = self.get_object()
+        data = _valid(ContactInput, request.data, partial=True)
+        if "customer" in data:
+            raise ValidationError({"customer": [_("A contact cannot move to another customer here.")]})
+        values, related = _split(data)
+        services.contact_update(
+            actor=acting_user(request), contact=contact, values=values, version=related.get("version"),
+            points=_points(related.get("points")), tags=related.get("tags"), custom=related.get("custom"),
+        )  # fmt: skip
+        return Response(ContactOutput(self.get_queryset().get(pk=contact.pk)).data)
+
+    def perform_destroy(self, instance: Contact) -> None:
+        services.contact_delete(actor=acting_user(self.request), contact=instance)
+
+    @extend_schema(request=None, responses=ContactOutput)
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str) -> Response:
+        contact = self.get_object()
+        services.contact_restore(actor=acting_user(request), contact=contact)
+        return Response(ContactOutput(contact).data)
+
+
+# --- tags, custom fields, choices ------------------------------------------------------------------------------------
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "color"]
+
+
+class TagViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    serializer_class = TagSerializer
+    queryset = Tag.objects.all()
+
+    def perform_create(self, serializer: Any) -> None:
+        user = acting_user(self.request)
+        services._require_writer(user)
+        serializer.save()
+
+
+class FieldDefinitionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FieldDefinition
+        fields = [
+            "id", "entity", "key", "label_zh", "label_en", "type", "options", "is_required", "is_unique",
+            "show_in_list", "is_filterable", "position", "is_active",
+        ]  # fmt: skip
+
+
+class FieldDefinitionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):  # fmt: skip
+    """Custom field definitions. Everyone reads them; administrators change them. Deactivate instead of delete."""
+
+    serializer_class = FieldDefinitionSerializer
+    queryset = FieldDefinition.objects.all()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer: Any) -> None:
+        self._save(serializer, FieldDefinition(**serializer.validated_data))
+
+    def perform_update(self, serializer: Any) -> None:
+        definition = serializer.instance
+        for key, value in serializer.validated_data.items():
+            setattr(definition, key, value)
+        self._save(serializer, definition)
+
+    def _save(self, serializer: Any, definition: FieldDefinition) -> None:
+        user = acting_user(self.request)
+        serializer.instance = services.field_definition_save(actor=user, definition=definition)
+
+
+class ChoiceOptionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChoiceOption
+        fields = ["id", "field", "key", "label_zh", "label_en", "position", "is_active"]
+
+
+class ChoiceOptionViewSet(FieldDefinitionViewSet):
+    """Options of the built-in choice fields (level, stage, source, industry)."""
+
+    serializer_class = ChoiceOptionSerializer  # type: ignore[assignment]
+    queryset = ChoiceOption.objects.all()  # type: ignore[assignment]
+
+    def _save(self, serializer: Any, definition: Any) -> None:
+        user = acting_user(self.request)
+        serializer.instance = services.choice_option_save(actor=user, option=definition)
+
+    def perform_create(self, serializer: Any) -> None:
+        self._save(serializer, ChoiceOption(**serializer.validated_data))
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------------
+
+
+def _valid(serializer_class: type[serializers.Serializer], data: Any, *, partial: bool = False) -> dict[str, Any]:
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _since(qs: Any, request: Request) -> Any:
+    raw = request.query_params.get("updated_since")
+    if not raw:
+        return qs
+    try:
+        moment = parse_datetime(raw)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ValidationError({"updated_since": [_("Use an ISO 8601 time, e.g. 2026-01-31T08:00:00Z.")]})
+    return qs.filter(updated_at__gte=moment)

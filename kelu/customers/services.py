@@ -1,0 +1,471 @@
+"""Every write to customers, contacts, contact points, tags, choice options and custom field definitions.
+
+Each function checks the actor's right before changing anything, validates everything first and reports every
+problem at once, and runs in one transaction: a refused or invalid write leaves the database as it was.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kelu.accounts.models import Role, Team, User
+from kelu.core import permissions
+from kelu.core.errors import Conflict
+from kelu.customers import custom_fields
+from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
+from kelu.customers.normalization import contact_name_fields, name_fields, normalize_point
+
+CUSTOMER_FIELDS = (
+    "kind", "name", "owner", "team", "level", "stage", "source", "industry", "province", "city", "district",
+    "address", "website", "size", "notes", "next_follow_up_at",
+)  # fmt: skip
+CONTACT_FIELDS = ("name", "title", "department", "is_decision_maker", "is_primary", "birthday", "wechat", "notes")
+CHOICE_FIELDS = ("level", "stage", "source", "industry")
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------------
+
+
+def _require_writer(actor: User) -> None:
+    if actor.role_id == Role.Key.VIEWER:
+        raise PermissionDenied(_("Your role is read-only."))
+
+
+def _check_edit(actor: User, customer: Customer) -> None:
+    if not permissions.may_edit(actor, owner_id=customer.owner_id, team_id=customer.team_id):
+        raise PermissionDenied(_("You may not change this customer."))
+
+
+def _check_version(record: Customer | Contact, version: int | None) -> None:
+    if version is not None and int(version) != record.version:
+        raise Conflict(
+            _("Someone else changed this record after you opened it. Reload it to see their change, then edit again."),
+            current_version=record.version,
+        )
+
+
+def _save(record: Model, actor: User, update_fields: Iterable[str] | None = None) -> None:
+    record._history_user = actor  # type: ignore[attr-defined]  # read by django-simple-history
+    record.full_clean(exclude=["owner", "team", "customer", "tags", "created_by"])
+    record.save(update_fields=update_fields)
+
+
+def _validate_choices(values: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for field in CHOICE_FIELDS:
+        key = values.get(field)
+        if key and not ChoiceOption.objects.filter(field=field, key=key, is_active=True).exists():
+            errors[field] = [_("“%(value)s” is not an option of this field.") % {"value": key}]
+    return errors
+
+
+def _resolve_owner_and_team(actor: User, values: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Turn owner/team ids into objects, refusing the ones outside the actor's reach."""
+    if "owner" in values:
+        owner = values["owner"]
+        owner_id = owner.pk if isinstance(owner, User) else owner
+        allowed = permissions.assignable_owner_ids(actor)
+        if owner_id is None:
+            values["owner"] = None
+        elif (allowed is not None and owner_id not in allowed) or not User.objects.filter(
+            pk=owner_id, is_active=True
+        ).exists():
+            errors["owner"] = [_("You may not make this user the owner.")]
+        else:
+            values["owner"] = User.objects.get(pk=owner_id)
+    if "team" in values:
+        team = values["team"]
+        team_id = team.pk if isinstance(team, Team) else team
+        if team_id is None:
+            values["team"] = None
+        elif actor.role_id != Role.Key.ADMIN and not actor.teams.filter(pk=team_id).exists():
+            errors["team"] = [_("You may not assign this team.")]
+        else:
+            found = Team.objects.filter(pk=team_id).first()
+            if found is None:
+                errors["team"] = [_("There is no such team.")]
+            values["team"] = found
+
+
+def tags_resolve(names: Iterable[str]) -> list[Tag]:
+    """Tags by name, created on the fly; names are trimmed and case-insensitively unique."""
+    result: list[Tag] = []
+    for raw in names:
+        name = " ".join(str(raw).split())[:50]
+        if not name:
+            continue
+        tag = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+        if tag not in result:
+            result.append(tag)
+    return result
+
+
+def _replace_points(*, actor: User, parent: Customer | Contact, points: Sequence[dict[str, Any]]) -> list[ContactPoint]:
+    """Make the parent's contact points exactly ``points`` (matched by id when given); returns them."""
+    field = "customer" if isinstance(parent, Customer) else "contact"
+    existing = {p.pk: p for p in parent.points.all()}
+    kept: list[ContactPoint] = []
+    for position, item in enumerate(points):
+        kind = item.get("kind") or ContactPoint.Kind.PHONE
+        if kind not in ContactPoint.Kind.values:
+            raise ValidationError({"points": [_("Unknown contact point kind “%(kind)s”.") % {"kind": kind}]})
+        value = normalize_point(kind, str(item.get("value") or ""))
+        if not value.value:
+            continue
+        point = existing.pop(int(item["id"]), None) if item.get("id") else None
+        point = point or ContactPoint(**{field: parent})
+        point.kind = kind
+        point.label = str(item.get("label") or "")[:50]
+        point.value = value.value[:300]
+        point.normalized = value.normalized[:300]
+        point.is_valid = value.is_valid
+        point.problem = value.problem
+        point.is_primary = bool(item.get("is_primary"))
+        point.position = position
+        _save(point, actor)
+        kept.append(point)
+    for stale in existing.values():
+        stale._history_user = actor  # type: ignore[attr-defined]
+        stale.delete()
+    return kept
+
+
+def _fill_region_from_phones(customer: Customer, points: Iterable[ContactPoint]) -> list[str]:
+    """Empty province/city take the region of the first valid mainland phone number."""
+    if customer.province or customer.city:
+        return []
+    for point in points:
+        if point.kind == ContactPoint.Kind.PHONE and point.is_valid:
+            value = normalize_point("phone", point.value)
+            if value.province:
+                customer.province, customer.city = value.province, value.city
+                return ["province", "city"]
+    return []
+
+
+# --- customers -------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    actor: User,
+    values: dict[str, Any],
+    tags: Sequence[str] = (),
+    points: Sequence[dict[str, Any]] = (),
+    custom: dict[str, Any] | None = None,
+    contacts: Sequence[dict[str, Any]] = (),
+) -> Customer:
+    """Create a customer with its main-line contact points and contacts.
+
+    An individual customer without contacts gets its primary contact made from its own name and points.
+    """
+    _require_writer(actor)
+    values = {key: value for key, value in values.items() if key in CUSTOMER_FIELDS}
+    values.setdefault("owner", actor)
+    errors = _validate_choices(values)
+    _resolve_owner_and_team(actor, values, errors)
+    try:
+        merged_custom = custom_fields.clean_custom_values(FieldDefinition.Entity.CUSTOMER, custom or {})
+    except ValidationError as exc:
+        errors.update({f"custom.{key}": msgs for key, msgs in exc.message_dict.items()})
+        merged_custom = {}
+    if errors:
+        raise ValidationError(errors)
+    customer = Customer(**values, custom=merged_custom, created_by=actor)
+    customer.__dict__.update(name_fields(customer.name))
+    if customer.team is None and customer.owner is not None:
+        customer.team = customer.owner.teams.first()
+    individual = customer.kind == Customer.Kind.INDIVIDUAL
+    _save(customer, actor)
+    customer.tags.set(tags_resolve(tags))
+    if individual and not contacts:
+        contacts = [{"values": {"name": customer.name, "is_primary": True}, "points": points}]
+        points = ()
+    saved_points = _replace_points(actor=actor, parent=customer, points=points)
+    for contact in contacts:
+        created = contact_create(
+            actor=actor,
+            customer=customer,
+            values=contact.get("values", {}),
+            points=contact.get("points", ()),
+            tags=contact.get("tags", ()),
+            custom=contact.get("custom"),
+        )
+        saved_points += list(created.points.all())
+    if filled := _fill_region_from_phones(customer, saved_points):
+        _save(customer, actor, update_fields=filled)
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *,
+    actor: User,
+    customer: Customer,
+    values: dict[str, Any],
+    version: int | None = None,
+    tags: Sequence[str] | None = None,
+    points: Sequence[dict[str, Any]] | None = None,
+    custom: dict[str, Any] | None = None,
+) -> Customer:
+    """Change the given fields (a partial update); ``version`` guards against overwriting a newer change."""
+    _require_writer(actor)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    _check_edit(actor, customer)
+    _check_version(customer, version)
+    values = {key: value for key, value in values.items() if key in CUSTOMER_FIELDS}
+    errors = _validate_choices(values)
+    _resolve_owner_and_team(actor, values, errors)
+    if custom is not None:
+        try:
+            customer.custom = custom_fields.clean_custom_values(
+                FieldDefinition.Entity.CUSTOMER, custom, existing=customer.custom, exclude_pk=customer.pk
+            )
+        except ValidationError as exc:
+            errors.update({f"custom.{key}": msgs for key, msgs in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    for key, value in values.items():
+        setattr(customer, key, value)
+    if "name" in values:
+        customer.__dict__.update(name_fields(customer.name))
+    customer.version += 1
+    _save(customer, actor)
+    if tags is not None:
+        customer.tags.set(tags_resolve(tags))
+    if points is not None:
+        saved = _replace_points(actor=actor, parent=customer, points=points)
+        if filled := _fill_region_from_phones(customer, saved):
+            _save(customer, actor, update_fields=filled)
+    return customer
+
+
+@transaction.atomic
+def customer_delete(*, actor: User, customer: Customer) -> Customer:
+    """Move to the trash; restorable until purged."""
+    _require_writer(actor)
+    if not permissions.may_delete(actor, owner_id=customer.owner_id, team_id=customer.team_id):
+        raise PermissionDenied(_("You may not delete this customer."))
+    customer.deleted_at = timezone.now()
+    _save(customer, actor, update_fields=["deleted_at", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_restore(*, actor: User, customer: Customer) -> Customer:
+    _require_writer(actor)
+    if not permissions.may_delete(actor, owner_id=customer.owner_id, team_id=customer.team_id):
+        raise PermissionDenied(_("You may not restore this customer."))
+    customer.deleted_at = None
+    _save(customer, actor, update_fields=["deleted_at", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_purge(*, actor: User | None, customer: Customer) -> None:
+    """Delete for good (admins only, or the scheduled purge when ``actor`` is None)."""
+    if actor is not None and actor.role_id != Role.Key.ADMIN:
+        raise PermissionDenied(_("Only administrators may delete permanently."))
+    if customer.deleted_at is None:
+        raise ValidationError(_("Only records in the trash can be deleted permanently."))
+    customer.delete()
+
+
+def trash_purge_expired(*, days: int) -> int:
+    """Delete customers and contacts that have been in the trash longer than ``days``; returns how many."""
+    cutoff = timezone.now() - timedelta(days=days)
+    count = 0
+    for model in (Customer, Contact):
+        for pk in model.objects.filter(deleted_at__lt=cutoff).values_list("pk", flat=True).iterator():
+            with transaction.atomic():
+                model.objects.filter(pk=pk).delete()
+            count += 1
+    return count
+
+
+@transaction.atomic
+def customer_revert(*, actor: User, customer: Customer, history_id: int) -> Customer:
+    """Bring the customer's fields and tags back to a past version (recorded as a new change)."""
+    record = customer.history.filter(history_id=history_id).first()
+    if record is None:
+        raise ValidationError(_("There is no such version of this customer."))
+    values = {
+        field: getattr(record, field if field not in ("owner", "team") else f"{field}_id") for field in CUSTOMER_FIELDS
+    }
+    tag_ids = [row.tag_id for row in record.tags.all()]
+    tags = list(Tag.objects.filter(pk__in=tag_ids).values_list("name", flat=True))
+    return customer_update(
+        actor=actor, customer=customer, values=values, tags=tags, custom=_custom_for_revert(customer, record.custom)
+    )
+
+
+def _custom_for_revert(customer: Customer, old: dict[str, Any]) -> dict[str, Any]:
+    """Old values, and explicit blanks for the keys that did not exist then."""
+    active = {d.key for d in custom_fields.active_definitions(FieldDefinition.Entity.CUSTOMER)}
+    result: dict[str, Any] = {key: None for key in customer.custom if key in active}
+    result.update({key: value for key, value in (old or {}).items() if key in active})
+    return result
+
+
+@transaction.atomic
+def customers_bulk_update(
+    *,
+    actor: User,
+    customers: Iterable[Customer],
+    values: dict[str, Any] | None = None,
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+) -> int:
+    """Apply the same change to many customers; refuses all if any is out of the actor's rights."""
+    customers = list(customers)
+    for customer in customers:
+        _check_edit(actor, customer)
+    add = tags_resolve(add_tags)
+    remove = [tag for tag in Tag.objects.filter(name__in=list(remove_tags))]
+    for customer in customers:
+        if values:
+            customer_update(actor=actor, customer=customer, values=dict(values))
+        if add:
+            customer.tags.add(*add)
+        if remove:
+            customer.tags.remove(*remove)
+    return len(customers)
+
+
+@transaction.atomic
+def customers_bulk_delete(*, actor: User, customers: Iterable[Customer]) -> int:
+    customers = list(customers)
+    for customer in customers:
+        if not permissions.may_delete(actor, owner_id=customer.owner_id, team_id=customer.team_id):
+            raise PermissionDenied(_("You may not delete “%(name)s”.") % {"name": customer.name})
+    for customer in customers:
+        customer_delete(actor=actor, customer=customer)
+    return len(customers)
+
+
+# --- contacts --------------------------------------------------------------------------------------------------------
+
+
+def _contact_guard(actor: User, contact: Contact) -> None:
+    _require_writer(actor)
+    if contact.customer is not None:
+        _check_edit(actor, contact.customer)
+    elif not permissions.may_edit(actor, owner_id=contact.owner_id, team_id=None):
+        raise PermissionDenied(_("You may not change this contact."))
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    actor: User,
+    customer: Customer | None,
+    values: dict[str, Any],
+    points: Sequence[dict[str, Any]] = (),
+    tags: Sequence[str] = (),
+    custom: dict[str, Any] | None = None,
+) -> Contact:
+    values = {key: value for key, value in values.items() if key in CONTACT_FIELDS}
+    contact = Contact(customer=customer, owner=None if customer else actor, created_by=actor, **values)
+    _contact_guard(actor, contact)
+    contact.custom = custom_fields.clean_custom_values(FieldDefinition.Entity.CONTACT, custom or {})
+    contact.__dict__.update(contact_name_fields(contact.name))
+    _save(contact, actor)
+    if contact.is_primary and customer is not None:
+        customer.contacts.exclude(pk=contact.pk).update(is_primary=False)
+    contact.tags.set(tags_resolve(tags))
+    _replace_points(actor=actor, parent=contact, points=points)
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    actor: User,
+    contact: Contact,
+    values: dict[str, Any],
+    version: int | None = None,
+    points: Sequence[dict[str, Any]] | None = None,
+    tags: Sequence[str] | None = None,
+    custom: dict[str, Any] | None = None,
+) -> Contact:
+    contact = Contact.objects.select_for_update().select_related("customer").get(pk=contact.pk)
+    _contact_guard(actor, contact)
+    _check_version(contact, version)
+    for key, value in values.items():
+        if key in CONTACT_FIELDS:
+            setattr(contact, key, value)
+    if custom is not None:
+        contact.custom = custom_fields.clean_custom_values(
+            FieldDefinition.Entity.CONTACT, custom, existing=contact.custom, exclude_pk=contact.pk
+        )
+    if "name" in values:
+        contact.__dict__.update(contact_name_fields(contact.name))
+    contact.version += 1
+    _save(contact, actor)
+    if contact.is_primary and contact.customer is not None:
+        contact.customer.contacts.exclude(pk=contact.pk).update(is_primary=False)
+    if tags is not None:
+        contact.tags.set(tags_resolve(tags))
+    if points is not None:
+        _replace_points(actor=actor, parent=contact, points=points)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor: User, contact: Contact) -> Contact:
+    _contact_guard(actor, contact)
+    if not actor.role.can_delete:
+        raise PermissionDenied(_("You may not delete contacts."))
+    contact.deleted_at = timezone.now()
+    _save(contact, actor, update_fields=["deleted_at", "updated_at"])
+    return contact
+
+
+@transaction.atomic
+def contact_restore(*, actor: User, contact: Contact) -> Contact:
+    _contact_guard(actor, contact)
+    contact.deleted_at = None
+    _save(contact, actor, update_fields=["deleted_at", "updated_at"])
+    return contact
+
+
+# --- configuration (admins) ------------------------------------------------------------------------------------------
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role_id != Role.Key.ADMIN:
+        raise PermissionDenied(_("Only administrators may change settings."))
+
+
+@transaction.atomic
+def choice_option_save(*, actor: User, option: ChoiceOption) -> ChoiceOption:
+    _require_admin(actor)
+    option.full_clean()
+    option.save()
+    return option
+
+
+@transaction.atomic
+def field_definition_save(*, actor: User, definition: FieldDefinition) -> FieldDefinition:
+    """Create or change a custom field; a removed field is only deactivated, so stored values survive."""
+    _require_admin(actor)
+    if definition.type in FieldDefinition.SELECT_TYPES:
+        keys = [str(option.get("key", "")).strip() for option in definition.options or []]
+        if not keys or any(not key for key in keys) or len(set(keys)) != len(keys):
+            raise ValidationError({"options": [_("A select field needs options with distinct, non-empty keys.")]})
+    elif definition.options:
+        definition.options = []
+    if definition.pk:
+        stored = FieldDefinition.objects.get(pk=definition.pk)
+        if stored.type != definition.type or stored.key != definition.key or stored.entity != definition.entity:
+            raise ValidationError(_("The key, record type and type of a field cannot change once it exists."))
+    definition.full_clean()
+    definition.save()
+    return definition
