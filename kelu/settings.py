@@ -175,6 +175,9 @@ if DEBUG or TESTING:
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = DATA_DIR / "media"
 
+# Days a deleted customer or contact stays in the trash before the daily purge removes it for good.
+KELU_TRASH_DAYS = env.int("KELU_TRASH_DAYS", default=30)
+
 # --- Email ----------------------------------------------------------------------------------------------------------
 if env.str("KELU_EMAIL_URL", default=""):
     vars().update(env.email_url("KELU_EMAIL_URL"))

@@ -22,6 +22,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("kelu.core.urls")),
+    path("", include("kelu.customers.urls")),
     path("accounts/", include("kelu.accounts.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("healthz", core_views.healthz, name="healthz"),

@@ -16,6 +16,10 @@ class StyledFormMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._apply_styles()
+
+    def _apply_styles(self) -> None:
+        """Also called by forms that add fields after __init__."""
         for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
@@ -24,7 +28,9 @@ class StyledFormMixin:
                 css = "form-select"
             else:
                 css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+            classes = widget.attrs.get("class", "").split()
+            if css not in classes:
+                widget.attrs["class"] = " ".join([*classes, css])
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]

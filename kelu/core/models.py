@@ -10,14 +10,6 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class SoftDeleteQuerySet(models.QuerySet):
-    def alive(self) -> "SoftDeleteQuerySet":
-        return self.filter(deleted_at__isnull=True)
-
-    def trashed(self) -> "SoftDeleteQuerySet":
-        return self.filter(deleted_at__isnull=False)
-
-
 class SoftDeleteModel(models.Model):
     """Deleting moves a record to the trash; it is purged for good later (see customers.tasks)."""
 

@@ -61,7 +61,10 @@ def _taken(definition: FieldDefinition, value: Any, exclude_pk: int | None) -> b
     from kelu.customers.models import Contact, Customer
 
     model = Customer if definition.entity == FieldDefinition.Entity.CUSTOMER else Contact
-    return model.objects.filter(**{f"custom__{definition.key}": value}).exclude(pk=exclude_pk).exists()
+    same = model.objects.filter(**{f"custom__{definition.key}": value})
+    if exclude_pk is not None:
+        same = same.exclude(pk=exclude_pk)
+    return same.exists()
 
 
 def clean_value(definition: FieldDefinition, raw: Any) -> Any:

@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kelu.core.models import SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
+from kelu.core.models import SoftDeleteModel, TimeStampedModel
 
 key_validator = RegexValidator(
     r"^[a-z][a-z0-9_]{0,49}$", _("Use lower-case letters, digits and underscores, starting with a letter.")
@@ -182,7 +182,6 @@ class Customer(TimeStampedModel, SoftDeleteModel):
     history = HistoricalRecords(
         excluded_fields=["name_pinyin", "name_initials", "updated_at", "version"], m2m_fields=[tags]
     )
-    objects = SoftDeleteQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -233,7 +232,6 @@ class Contact(TimeStampedModel, SoftDeleteModel):
     history = HistoricalRecords(
         excluded_fields=["name_pinyin", "name_initials", "sort_letter", "updated_at", "version"], m2m_fields=[tags]
     )
-    objects = SoftDeleteQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_pinyin", "id"]

@@ -1,0 +1,29 @@
+"""Recurring jobs. The Tasks API has no cron: each recurring task re-enqueues itself with ``run_after``, and a
+starting worker makes sure every one of them is queued once (see `kelu worker`)."""
+
+from django.conf import settings
+from django_tasks.base import Task
+
+
+def recurring_tasks() -> list[Task]:
+    from kelu.customers.tasks import purge_trash
+
+    return [purge_trash]
+
+
+def ensure_recurring_tasks() -> list[str]:
+    """Queue each recurring task that has no pending run; returns the names queued."""
+    queued = []
+    for task in recurring_tasks():
+        if not _pending(task):
+            task.enqueue()
+            queued.append(task.name)
+    return queued
+
+
+def _pending(task: Task) -> bool:
+    if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+        return False  # RQ: queue again; the recurring jobs are idempotent.
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path=task.module_path, status__in=["READY", "RUNNING"]).exists()

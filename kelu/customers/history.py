@@ -1,0 +1,87 @@
+"""Readable change history of a customer: who changed which field from what to what, newest first."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from kelu.accounts.models import Team, User
+from kelu.customers.models import Customer, FieldDefinition, Tag
+from kelu.customers.selectors import choice_labels
+
+HISTORY_LIMIT = 200
+
+
+def history_entries(customer: Customer) -> list[dict[str, Any]]:
+    records = list(
+        customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1]
+    )
+    definitions = {d.key: d for d in FieldDefinition.objects.filter(entity=FieldDefinition.Entity.CUSTOMER)}
+    tag_names = dict(Tag.objects.values_list("id", "name"))
+    lookups: dict[str, dict[Any, str]] = {
+        "owner": {u.pk: str(u) for u in User.objects.all()},
+        "team": dict(Team.objects.values_list("id", "name")),
+        **choice_labels(),
+        "kind": {key: str(label) for key, label in Customer.Kind.choices},
+        "size": {key: str(label) for key, label in Customer.Size.choices},
+    }
+    entries = []
+    for index, record in enumerate(records[:HISTORY_LIMIT]):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        changes = _changes(record, previous, definitions, tag_names, lookups) if previous is not None else []
+        if previous is not None and not changes and record.history_type == "~":
+            continue
+        entries.append({"record": record, "changes": changes, "is_latest": index == 0})
+    return entries
+
+
+def _changes(
+    record: Any,
+    previous: Any,
+    definitions: dict[str, FieldDefinition],
+    tag_names: dict[int, str],
+    lookups: dict[str, dict[Any, str]],
+) -> list[tuple[str, str, str]]:
+    delta = record.diff_against(previous)
+    rows: list[tuple[str, str, str]] = []
+    for change in delta.changes:
+        if change.field == "custom":
+            rows.extend(_custom_changes(change.old or {}, change.new or {}, definitions))
+        elif change.field == "tags":
+            old = sorted(tag_names.get(row["tag"], "?") for row in change.old or [])
+            new = sorted(tag_names.get(row["tag"], "?") for row in change.new or [])
+            if old != new:
+                rows.append((str(_("Tags")), "、".join(old), "、".join(new)))
+        elif change.field == "deleted_at":
+            rows.append((str(_("Trash")), "", _("restored") if change.new is None else _("moved to trash")))
+        else:
+            label = str(getattr(Customer._meta.get_field(change.field), "verbose_name", change.field))
+            names = lookups.get(change.field, {})
+            rows.append(
+                (label, _display(names.get(change.old, change.old)), _display(names.get(change.new, change.new)))
+            )
+    return rows
+
+
+def _custom_changes(
+    old: dict[str, Any], new: dict[str, Any], definitions: dict[str, FieldDefinition]
+) -> list[tuple[str, str, str]]:
+    from kelu.customers.custom_fields import display_value
+
+    rows = []
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) == new.get(key):
+            continue
+        definition = definitions.get(key)
+        if definition is None:
+            rows.append((key, _display(old.get(key)), _display(new.get(key))))
+        else:
+            rows.append(
+                (definition.label, display_value(definition, old.get(key)), display_value(definition, new.get(key)))
+            )
+    return rows
+
+
+def _display(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    return str(value)

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from kelu.customers import views
+
+app_name = "customers"
+urlpatterns = [
+    path("customers/", views.customer_list, name="list"),
+    path("customers/new/", views.customer_create, name="create"),
+    path("customers/bulk/", views.customer_bulk, name="bulk"),
+    path("customers/<int:pk>/", views.customer_detail, name="detail"),
+    path("customers/<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("customers/<int:pk>/delete/", views.customer_delete, name="delete"),
+    path("customers/<int:pk>/history/", views.customer_history, name="history"),
+    path("customers/<int:pk>/history/<int:history_id>/revert/", views.customer_revert, name="revert"),
+    path("customers/<int:customer_pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path("contacts/", views.contact_list, name="contacts"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
+    path("trash/", views.trash, name="trash"),
+    path("trash/<int:pk>/restore/", views.trash_restore, name="trash_restore"),
+    path("trash/<int:pk>/purge/", views.trash_purge, name="trash_purge"),
+    path("trash/contacts/<int:pk>/restore/", views.trash_contact_restore, name="trash_contact_restore"),
+]

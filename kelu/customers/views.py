@@ -1,0 +1,386 @@
+"""Pages for customers, contacts and the trash: thin views over the selectors and services."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from kelu.accounts.http import AuthenticatedRequest
+from kelu.core import permissions
+from kelu.core.errors import Conflict
+from kelu.customers import custom_fields, forms, selectors, services
+from kelu.customers.history import history_entries
+from kelu.customers.models import Contact, Customer, FieldDefinition
+
+PAGE_SIZE = 50
+SORTS = {
+    "name": "name_pinyin",
+    "level": "level",
+    "stage": "stage",
+    "owner": "owner__username",
+    "city": "city",
+    "created": "created_at",
+    "updated": "updated_at",
+}
+
+
+def _customer(request: AuthenticatedRequest, pk: int, *, trashed: bool = False) -> Customer:
+    return get_object_or_404(selectors.customer_detail_queryset(request.user, trashed=trashed), pk=pk)
+
+
+def _contact(request: AuthenticatedRequest, pk: int) -> Contact:
+    qs = selectors.contacts_visible_to(request.user).select_related("customer").prefetch_related("points", "tags")
+    return get_object_or_404(qs, pk=pk)
+
+
+def _filter_text(qs: QuerySet[Any], query: str) -> QuerySet[Any]:
+    """A plain name / pinyin filter; the search issue replaces it with the search index."""
+    query = query.strip()
+    if not query:
+        return qs
+    lowered = query.lower()
+    return qs.filter(
+        Q(name__icontains=query) | Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
+    )
+
+
+def _custom_rows(entity: str, values: dict[str, Any]) -> list[tuple[FieldDefinition, str]]:
+    return [
+        (definition, custom_fields.display_value(definition, values.get(definition.key)))
+        for definition in selectors.field_definitions(entity)
+    ]
+
+
+# --- customers -------------------------------------------------------------------------------------------------------
+
+
+@require_safe
+def customer_list(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    sort = request.GET.get("sort", "-updated")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        sort, key = "-updated", "updated"
+    direction = "-" if sort.startswith("-") else ""
+    qs = _filter_text(selectors.customers_visible_to(user), request.GET.get("q", ""))
+    qs = qs.select_related("owner").prefetch_related("tags", "points", "contacts__points")
+    qs = qs.order_by(f"{direction}{SORTS[key]}", f"{direction}id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    list_fields = [d for d in selectors.field_definitions(FieldDefinition.Entity.CUSTOMER) if d.show_in_list]
+    rows = [
+        {
+            "customer": customer,
+            "phone": _first_point(customer, "phone"),
+            "email": _first_point(customer, "email"),
+            "custom": [custom_fields.display_value(d, customer.custom.get(d.key)) for d in list_fields],
+        }
+        for customer in page.object_list
+    ]
+    context = {
+        "page": page,
+        "rows": rows,
+        "sort": sort,
+        "query": request.GET.get("q", ""),
+        "list_fields": list_fields,
+        "labels": selectors.choice_labels(),
+        "bulk_form": forms.BulkActionForm(actor=user, ids=[]),
+        "can_write": user.role_id != "viewer",
+    }
+    template = "customers/customer_list.html#table" if request.htmx else "customers/customer_list.html"
+    return render(request, template, context)
+
+
+def _first_point(customer: Customer, kind: str) -> Any:
+    for point in customer.points.all():
+        if point.kind == kind:
+            return point
+    for contact in customer.contacts.all():
+        for point in contact.points.all():
+            if point.kind == kind:
+                return point
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def customer_create(request: AuthenticatedRequest) -> HttpResponse:
+    if request.user.role_id == "viewer":
+        raise PermissionDenied
+    form = forms.CustomerForm(request.POST or None, actor=request.user, initial={"owner": request.user.pk})
+    points = forms.PointFormSet(request.POST or None, prefix="points")
+    if request.method == "POST" and form.is_valid() and points.is_valid():
+        try:
+            customer = services.customer_create(
+                actor=request.user,
+                values=form.field_values(),
+                tags=form.tag_names(),
+                points=forms.point_items(points),
+                custom=form.custom_values(),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Customer “%(name)s” was created.") % {"name": customer.name})
+            return redirect(customer)
+    return render(request, "customers/customer_form.html", {"form": form, "points": points, "tags": _tag_names()})
+
+
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    if not permissions.may_edit(request.user, owner_id=customer.owner_id, team_id=customer.team_id):
+        raise PermissionDenied
+    initial = {
+        **{name: getattr(customer, name) for name in services.CUSTOMER_FIELDS},
+        "owner": customer.owner_id,
+        "team": customer.team_id,
+        "tags": ", ".join(tag.name for tag in customer.tags.all()),
+        "version": customer.version,
+    }
+    form = forms.CustomerForm(request.POST or None, actor=request.user, initial=initial, custom=customer.custom)
+    points = forms.PointFormSet(
+        request.POST or None, prefix="points", initial=forms.point_initial(customer.points.all())
+    )
+    if request.method == "POST" and form.is_valid() and points.is_valid():
+        try:
+            services.customer_update(
+                actor=request.user,
+                customer=customer,
+                values=form.field_values(),
+                version=form.cleaned_data.get("version"),
+                tags=form.tag_names(),
+                points=forms.point_items(points),
+                custom=form.custom_values(),
+            )
+        except Conflict as conflict:
+            form.add_error(None, conflict.message)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect(customer)
+    context = {"form": form, "points": points, "customer": customer, "tags": _tag_names()}
+    return render(request, "customers/customer_form.html", context)
+
+
+def _tag_names() -> list[str]:
+    return list(selectors.tags_all().values_list("name", flat=True)[:500])
+
+
+@require_safe
+def customer_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    user = request.user
+    context = {
+        "customer": customer,
+        "contacts": list(customer.contacts.all()),
+        "custom": _custom_rows(FieldDefinition.Entity.CUSTOMER, customer.custom),
+        "labels": selectors.choice_labels(),
+        "can_edit": permissions.may_edit(user, owner_id=customer.owner_id, team_id=customer.team_id),
+        "can_delete": permissions.may_delete(user, owner_id=customer.owner_id, team_id=customer.team_id),
+    }
+    return render(request, "customers/customer_detail.html", context)
+
+
+@require_safe
+def customer_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    user = request.user
+    context = {
+        "customer": customer,
+        "entries": history_entries(customer),
+        "labels": selectors.choice_labels(),
+        "can_edit": permissions.may_edit(user, owner_id=customer.owner_id, team_id=customer.team_id),
+        "can_delete": permissions.may_delete(user, owner_id=customer.owner_id, team_id=customer.team_id),
+    }
+    template = "customers/customer_history.html#entries" if request.htmx else "customers/customer_history.html"
+    return render(request, template, context)
+
+
+@require_POST
+def customer_revert(request: AuthenticatedRequest, pk: int, history_id: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    try:
+        services.customer_revert(actor=request.user, customer=customer, history_id=history_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The customer was restored to the chosen version."))
+    return redirect("customers:history", pk=customer.pk)
+
+
+@require_POST
+def customer_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    services.customer_delete(actor=request.user, customer=customer)
+    messages.success(request, _("“%(name)s” was moved to the trash.") % {"name": customer.name})
+    return redirect("customers:list")
+
+
+@require_POST
+def customer_bulk(request: AuthenticatedRequest) -> HttpResponse:
+    raw_ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    customers = list(selectors.customers_visible_to(request.user).filter(pk__in=raw_ids))
+    form = forms.BulkActionForm(request.POST, actor=request.user, ids=[c.pk for c in customers])
+    if not form.is_valid():
+        messages.error(request, _("Choose at least one customer and an action."))
+        return redirect(request.POST.get("next") or "customers:list")
+    action = form.cleaned_data["action"]
+    try:
+        if action == "delete":
+            count = services.customers_bulk_delete(actor=request.user, customers=customers)
+        elif action == "tag":
+            count = services.customers_bulk_update(
+                actor=request.user, customers=customers, add_tags=forms.split_tags(form.cleaned_data["tags"])
+            )
+        elif action == "untag":
+            count = services.customers_bulk_update(
+                actor=request.user, customers=customers, remove_tags=forms.split_tags(form.cleaned_data["tags"])
+            )
+        else:
+            count = services.customers_bulk_update(
+                actor=request.user, customers=customers, values={action: form.cleaned_data[action]}
+            )
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, _("%(count)d customers were changed.") % {"count": count})
+    return redirect("customers:list")
+
+
+# --- contacts --------------------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def contact_create(request: AuthenticatedRequest, customer_pk: int) -> HttpResponse:
+    customer = _customer(request, customer_pk)
+    if not permissions.may_edit(request.user, owner_id=customer.owner_id, team_id=customer.team_id):
+        raise PermissionDenied
+    form = forms.ContactForm(request.POST or None)
+    points = forms.PointFormSet(request.POST or None, prefix="points")
+    if request.method == "POST" and form.is_valid() and points.is_valid():
+        try:
+            services.contact_create(
+                actor=request.user,
+                customer=customer,
+                values=form.field_values(),
+                points=forms.point_items(points),
+                tags=form.tag_names(),
+                custom=form.custom_values(),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("The contact was added."))
+            return redirect(customer)
+    context = {"form": form, "points": points, "customer": customer, "tags": _tag_names()}
+    return render(request, "customers/contact_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    contact = _contact(request, pk)
+    initial = {
+        **{name: getattr(contact, name) for name in services.CONTACT_FIELDS},
+        "tags": ", ".join(tag.name for tag in contact.tags.all()),
+        "version": contact.version,
+    }
+    form = forms.ContactForm(request.POST or None, initial=initial, custom=contact.custom)
+    points = forms.PointFormSet(
+        request.POST or None, prefix="points", initial=forms.point_initial(contact.points.all())
+    )
+    if request.method == "POST" and form.is_valid() and points.is_valid():
+        try:
+            services.contact_update(
+                actor=request.user,
+                contact=contact,
+                values=form.field_values(),
+                version=form.cleaned_data.get("version"),
+                points=forms.point_items(points),
+                tags=form.tag_names(),
+                custom=form.custom_values(),
+            )
+        except Conflict as conflict:
+            form.add_error(None, conflict.message)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect(contact.customer or contact)
+    context = {"form": form, "points": points, "contact": contact, "customer": contact.customer, "tags": _tag_names()}
+    return render(request, "customers/contact_form.html", context)
+
+
+@require_safe
+def contact_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    contact = _contact(request, pk)
+    context = {"contact": contact, "custom": _custom_rows(FieldDefinition.Entity.CONTACT, contact.custom)}
+    return render(request, "customers/contact_detail.html", context)
+
+
+@require_POST
+def contact_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    contact = _contact(request, pk)
+    services.contact_delete(actor=request.user, contact=contact)
+    messages.success(request, _("“%(name)s” was moved to the trash.") % {"name": contact.name})
+    return redirect(contact.customer or "customers:contacts")
+
+
+LETTERS = [*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "#"]
+
+
+@require_safe
+def contact_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The address book: everyone A–Z by pinyin, one letter at a time, like a phone's contacts."""
+    query = request.GET.get("q", "")
+    qs = selectors.contacts_visible_to(request.user).select_related("customer").prefetch_related("points")
+    letter = request.GET.get("letter", "")
+    if query:
+        qs = _filter_text(qs, query)
+    elif letter in LETTERS:
+        qs = qs.filter(sort_letter=letter)
+    page = Paginator(qs.order_by("name_pinyin", "id"), 100).get_page(request.GET.get("page"))
+    context = {"page": page, "letters": LETTERS, "letter": letter, "query": query}
+    return render(request, "customers/contact_list.html", context)
+
+
+# --- trash -----------------------------------------------------------------------------------------------------------
+
+
+@require_safe
+def trash(request: AuthenticatedRequest) -> HttpResponse:
+    qs = selectors.customers_visible_to(request.user, trashed=True).select_related("owner").order_by("-deleted_at")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    contacts = selectors.contacts_visible_to(request.user, trashed=True).select_related("customer")
+    context = {"page": page, "contacts": contacts.order_by("-deleted_at")[:100], "purge_days": settings.KELU_TRASH_DAYS}
+    return render(request, "customers/trash.html", context)
+
+
+@require_POST
+def trash_restore(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk, trashed=True)
+    services.customer_restore(actor=request.user, customer=customer)
+    messages.success(request, _("“%(name)s” was restored.") % {"name": customer.name})
+    return redirect(customer)
+
+
+@require_POST
+def trash_contact_restore(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(selectors.contacts_visible_to(request.user, trashed=True), pk=pk)
+    services.contact_restore(actor=request.user, contact=contact)
+    messages.success(request, _("“%(name)s” was restored.") % {"name": contact.name})
+    return redirect(contact.customer or contact)
+
+
+@require_POST
+def trash_purge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk, trashed=True)
+    services.customer_purge(actor=request.user, customer=customer)
+    messages.success(request, _("“%(name)s” was deleted permanently.") % {"name": customer.name})
+    return redirect("customers:trash")
