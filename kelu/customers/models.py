@@ -132,6 +132,16 @@ class Tag(models.Model):
         return self.name
 
 
+# Kept as module names because the services record a save and its tag changes as one history entry
+# (django-simple-history would otherwise write one entry for the fields and another for the tags).
+customer_history = HistoricalRecords(
+    excluded_fields=["name_pinyin", "name_initials", "updated_at", "version"], m2m_fields=["tags"]
+)
+contact_history = HistoricalRecords(
+    excluded_fields=["name_pinyin", "name_initials", "sort_letter", "updated_at", "version"], m2m_fields=["tags"]
+)
+
+
 class Customer(TimeStampedModel, SoftDeleteModel):
     class Kind(models.TextChoices):
         COMPANY = "company", _("Company")
@@ -179,9 +189,7 @@ class Customer(TimeStampedModel, SoftDeleteModel):
     # Optimistic locking: a write based on an older version is refused instead of overwriting someone else's change.
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    history = HistoricalRecords(
-        excluded_fields=["name_pinyin", "name_initials", "updated_at", "version"], m2m_fields=[tags]
-    )
+    history = customer_history
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -229,9 +237,7 @@ class Contact(TimeStampedModel, SoftDeleteModel):
     )  # fmt: skip
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    history = HistoricalRecords(
-        excluded_fields=["name_pinyin", "name_initials", "sort_letter", "updated_at", "version"], m2m_fields=[tags]
-    )
+    history = contact_history
 
     class Meta:
         ordering = ["name_pinyin", "id"]

@@ -18,7 +18,16 @@ from kelu.accounts.models import Role, Team, User
 from kelu.core import permissions
 from kelu.core.errors import Conflict
 from kelu.customers import custom_fields
-from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
+from kelu.customers.models import (
+    ChoiceOption,
+    Contact,
+    ContactPoint,
+    Customer,
+    FieldDefinition,
+    Tag,
+    contact_history,
+    customer_history,
+)
 from kelu.customers.normalization import contact_name_fields, name_fields, normalize_point
 
 CUSTOMER_FIELDS = (
@@ -54,6 +63,21 @@ def _save(record: Model, actor: User, update_fields: Iterable[str] | None = None
     record._history_user = actor  # type: ignore[attr-defined]  # read by django-simple-history
     record.full_clean(exclude=["owner", "team", "customer", "tags", "created_by"])
     record.save(update_fields=update_fields)
+
+
+def _save_with_tags(
+    record: Customer | Contact, actor: User, history_type: str, tags: Sequence[str] | None = None
+) -> None:
+    """Save the record and set its tags, written to the history as one entry."""
+    record.skip_history_when_saving = True  # type: ignore[union-attr]
+    try:
+        _save(record, actor)
+        if tags is not None:
+            record.tags.set(tags_resolve(tags))
+    finally:
+        del record.skip_history_when_saving  # type: ignore[union-attr]
+    tracker = customer_history if isinstance(record, Customer) else contact_history
+    tracker.create_historical_record(record, history_type)
 
 
 def _validate_choices(values: dict[str, Any]) -> dict[str, list[str]]:
@@ -136,17 +160,16 @@ def _replace_points(*, actor: User, parent: Customer | Contact, points: Sequence
     return kept
 
 
-def _fill_region_from_phones(customer: Customer, points: Iterable[ContactPoint]) -> list[str]:
-    """Empty province/city take the region of the first valid mainland phone number."""
+def _fill_region_from_phones(customer: Customer, points: Iterable[dict[str, Any]]) -> None:
+    """Empty province/city take the region of the first valid mainland phone number given."""
     if customer.province or customer.city:
-        return []
+        return
     for point in points:
-        if point.kind == ContactPoint.Kind.PHONE and point.is_valid:
-            value = normalize_point("phone", point.value)
-            if value.province:
+        if (point.get("kind") or ContactPoint.Kind.PHONE) == ContactPoint.Kind.PHONE:
+            value = normalize_point("phone", str(point.get("value") or ""))
+            if value.is_valid and value.province:
                 customer.province, customer.city = value.province, value.city
-                return ["province", "city"]
-    return []
+                return
 
 
 # --- customers -------------------------------------------------------------------------------------------------------
@@ -182,15 +205,14 @@ def customer_create(
     customer.__dict__.update(name_fields(customer.name))
     if customer.team is None and customer.owner is not None:
         customer.team = customer.owner.teams.first()
-    individual = customer.kind == Customer.Kind.INDIVIDUAL
-    _save(customer, actor)
-    customer.tags.set(tags_resolve(tags))
-    if individual and not contacts:
+    if customer.kind == Customer.Kind.INDIVIDUAL and not contacts:
         contacts = [{"values": {"name": customer.name, "is_primary": True}, "points": points}]
         points = ()
-    saved_points = _replace_points(actor=actor, parent=customer, points=points)
+    _fill_region_from_phones(customer, [*points, *(p for c in contacts for p in c.get("points", ()))])
+    _save_with_tags(customer, actor, "+", tags)
+    _replace_points(actor=actor, parent=customer, points=points)
     for contact in contacts:
-        created = contact_create(
+        contact_create(
             actor=actor,
             customer=customer,
             values=contact.get("values", {}),
@@ -198,9 +220,6 @@ def customer_create(
             tags=contact.get("tags", ()),
             custom=contact.get("custom"),
         )
-        saved_points += list(created.points.all())
-    if filled := _fill_region_from_phones(customer, saved_points):
-        _save(customer, actor, update_fields=filled)
     return customer
 
 
@@ -237,13 +256,11 @@ def customer_update(
     if "name" in values:
         customer.__dict__.update(name_fields(customer.name))
     customer.version += 1
-    _save(customer, actor)
-    if tags is not None:
-        customer.tags.set(tags_resolve(tags))
     if points is not None:
-        saved = _replace_points(actor=actor, parent=customer, points=points)
-        if filled := _fill_region_from_phones(customer, saved):
-            _save(customer, actor, update_fields=filled)
+        _fill_region_from_phones(customer, points)
+    _save_with_tags(customer, actor, "~", tags)
+    if points is not None:
+        _replace_points(actor=actor, parent=customer, points=points)
     return customer
 
 
@@ -332,6 +349,7 @@ def customers_bulk_update(
     for customer in customers:
         if values:
             customer_update(actor=actor, customer=customer, values=dict(values))
+        customer._history_user = actor  # type: ignore[attr-defined]
         if add:
             customer.tags.add(*add)
         if remove:
@@ -376,10 +394,9 @@ def contact_create(
     _contact_guard(actor, contact)
     contact.custom = custom_fields.clean_custom_values(FieldDefinition.Entity.CONTACT, custom or {})
     contact.__dict__.update(contact_name_fields(contact.name))
-    _save(contact, actor)
+    _save_with_tags(contact, actor, "+", tags)
     if contact.is_primary and customer is not None:
         customer.contacts.exclude(pk=contact.pk).update(is_primary=False)
-    contact.tags.set(tags_resolve(tags))
     _replace_points(actor=actor, parent=contact, points=points)
     return contact
 
@@ -408,11 +425,9 @@ def contact_update(
     if "name" in values:
         contact.__dict__.update(contact_name_fields(contact.name))
     contact.version += 1
-    _save(contact, actor)
+    _save_with_tags(contact, actor, "~", tags)
     if contact.is_primary and contact.customer is not None:
         contact.customer.contacts.exclude(pk=contact.pk).update(is_primary=False)
-    if tags is not None:
-        contact.tags.set(tags_resolve(tags))
     if points is not None:
         _replace_points(actor=actor, parent=contact, points=points)
     return contact
