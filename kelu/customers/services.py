@@ -261,6 +261,10 @@ def customer_update(
     _save_with_tags(customer, actor, "~", tags)
     if points is not None:
         _replace_points(actor=actor, parent=customer, points=points)
+    if "name" in values and customer.kind == Customer.Kind.INDIVIDUAL:
+        # An individual customer and its primary contact are the same person.
+        for contact in customer.contacts.filter(is_primary=True, deleted_at__isnull=True).exclude(name=customer.name):
+            contact_update(actor=actor, contact=contact, values={"name": customer.name})
     return customer
 
 

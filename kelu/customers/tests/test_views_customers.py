@@ -173,3 +173,9 @@ def test_anonymous_is_sent_to_login(customer):
     response = Client().get(customer.get_absolute_url())
     assert response.status_code == 302
     assert reverse("accounts:login") in response["Location"]
+
+
+def test_renaming_an_individual_renames_its_primary_contact(alice):
+    customer = services.customer_create(actor=alice, values={"name": "李娜", "kind": "individual"})
+    services.customer_update(actor=alice, customer=customer, values={"name": "李娜娜"})
+    assert list(customer.contacts.values_list("name", flat=True)) == ["李娜娜"]
