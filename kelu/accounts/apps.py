@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "kelu.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from kelu.accounts import schema  # noqa: F401  (registers the OpenAPI description of bearer tokens)
