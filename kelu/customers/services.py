@@ -416,7 +416,7 @@ def contact_update(
     tags: Sequence[str] | None = None,
     custom: dict[str, Any] | None = None,
 ) -> Contact:
-    contact = Contact.objects.select_for_update().select_related("customer").get(pk=contact.pk)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
     _contact_guard(actor, contact)
     _check_version(contact, version)
     for key, value in values.items():
