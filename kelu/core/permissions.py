@@ -13,8 +13,11 @@ def team_member_ids(user: User) -> list[int]:
     return list(User.objects.filter(teams__in=user.teams.all()).values_list("id", flat=True).distinct())
 
 
-def record_scope(user: User, prefix: str = "") -> Q:
-    """The records (customers, or ``prefix``-ed relations to them) the user may see, as a filter."""
+def record_scope(user: User, prefix: str = "", *, has_team: bool = True) -> Q:
+    """The records (customers, or ``prefix``-ed relations to them) the user may see, as a filter.
+
+    ``has_team=False`` for records that only have an owner (contacts of no customer).
+    """
     role = user.role_id
     if role == Role.Key.ADMIN:
         return Q()
@@ -22,7 +25,9 @@ def record_scope(user: User, prefix: str = "") -> Q:
     if role == Role.Key.SALES:
         return Q(**{f"{prefix}owner": user}) | public_pool
     team_ids = list(user.teams.values_list("id", flat=True))
-    teams = Q(**{f"{prefix}team__in": team_ids}) | Q(**{f"{prefix}owner__in": team_member_ids(user)})
+    teams = Q(**{f"{prefix}owner__in": team_member_ids(user)})
+    if has_team:
+        teams |= Q(**{f"{prefix}team__in": team_ids})
     if role == Role.Key.MANAGER:
         return teams | public_pool
     return teams | Q(**{f"{prefix}owner": user})

@@ -1,21 +1,24 @@
-"""Readable change history of a customer: who changed which field from what to what, newest first."""
+"""Readable change history of a customer or contact, its contact points included: who changed which field from
+what to what, newest first."""
 
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from kelu.accounts.models import Team, User
-from kelu.customers.models import Customer, FieldDefinition, Tag
+from kelu.customers.models import Contact, ContactPoint, Customer, FieldDefinition, Tag
 from kelu.customers.selectors import choice_labels
 
 HISTORY_LIMIT = 200
 
 
-def history_entries(customer: Customer) -> list[dict[str, Any]]:
+def history_entries(record: Customer | Contact) -> list[dict[str, Any]]:
+    model = type(record)
     records = list(
-        customer.history.select_related("history_user").order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1]
+        record.history.select_related("history_user").order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1]
     )
-    definitions = {d.key: d for d in FieldDefinition.objects.filter(entity=FieldDefinition.Entity.CUSTOMER)}
+    entity = FieldDefinition.Entity.CUSTOMER if model is Customer else FieldDefinition.Entity.CONTACT
+    definitions = {d.key: d for d in FieldDefinition.objects.filter(entity=entity)}
     tag_names = dict(Tag.objects.values_list("id", "name"))
     lookups: dict[str, dict[Any, str]] = {
         "owner": {u.pk: str(u) for u in User.objects.all()},
@@ -25,16 +28,47 @@ def history_entries(customer: Customer) -> list[dict[str, Any]]:
         "size": {key: str(label) for key, label in Customer.Size.choices},
     }
     entries = []
-    for index, record in enumerate(records[:HISTORY_LIMIT]):
+    for index, item in enumerate(records[:HISTORY_LIMIT]):
         previous = records[index + 1] if index + 1 < len(records) else None
-        changes = _changes(record, previous, definitions, tag_names, lookups) if previous is not None else []
-        if previous is not None and not changes and record.history_type == "~":
+        changes = _changes(model, item, previous, definitions, tag_names, lookups) if previous is not None else []
+        if previous is not None and not changes and item.history_type == "~":
             continue
-        entries.append({"record": record, "changes": changes, "is_latest": index == 0})
+        entries.append({"record": item, "changes": changes, "is_latest": index == 0, "revertible": True})
+    entries += _point_entries(record)
+    entries.sort(key=lambda entry: entry["record"].history_date, reverse=True)
+    return entries[:HISTORY_LIMIT]
+
+
+def _point_entries(record: Customer | Contact) -> list[dict[str, Any]]:
+    """Added, changed and removed phones and emails, as entries of their own (they are restored by editing)."""
+    parent = "customer_id" if isinstance(record, Customer) else "contact_id"
+    rows = list(
+        ContactPoint.history.filter(**{parent: record.pk})
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")[: HISTORY_LIMIT * 2]
+    )
+    kinds = {key: str(label) for key, label in ContactPoint.Kind.choices}
+    entries = []
+    last: dict[int, Any] = {}
+    for row in rows:
+        before = last.get(row.id)
+        label = kinds.get(row.kind, row.kind)
+        if row.history_type == "+":
+            change = (label, "", row.value)
+        elif row.history_type == "-":
+            change = (label, row.value, "")
+        elif before is not None and before.value != row.value:
+            change = (label, before.value, row.value)
+        else:
+            change = None
+        last[row.id] = row
+        if change:
+            entries.append({"record": row, "changes": [change], "is_latest": False, "revertible": False})
     return entries
 
 
 def _changes(
+    model: type[Customer] | type[Contact],
     record: Any,
     previous: Any,
     definitions: dict[str, FieldDefinition],
@@ -54,7 +88,7 @@ def _changes(
         elif change.field == "deleted_at":
             rows.append((str(_("Trash")), "", _("restored") if change.new is None else _("moved to trash")))
         else:
-            label = str(getattr(Customer._meta.get_field(change.field), "verbose_name", change.field))
+            label = str(getattr(model._meta.get_field(change.field), "verbose_name", change.field))
             names = lookups.get(change.field, {})
             rows.append(
                 (label, _display(names.get(change.old, change.old)), _display(names.get(change.new, change.new)))

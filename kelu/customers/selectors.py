@@ -32,7 +32,7 @@ def customer_detail_queryset(user: User, *, trashed: bool = False) -> QuerySet[C
 def contact_scope(user: User) -> Q:
     """Contacts of visible, living customers, and standalone contacts whose owner the user may see."""
     of_customer = Q(customer__isnull=False, customer__deleted_at__isnull=True) & record_scope(user, "customer__")
-    standalone = Q(customer__isnull=True) & record_scope(user)
+    standalone = Q(customer__isnull=True) & record_scope(user, has_team=False)
     return of_customer | standalone
 
 

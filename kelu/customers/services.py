@@ -313,24 +313,37 @@ def trash_purge_expired(*, days: int) -> int:
 
 @transaction.atomic
 def customer_revert(*, actor: User, customer: Customer, history_id: int) -> Customer:
-    """Bring the customer's fields and tags back to a past version (recorded as a new change)."""
-    record = customer.history.filter(history_id=history_id).first()
-    if record is None:
-        raise ValidationError(_("There is no such version of this customer."))
-    values = {
-        field: getattr(record, field if field not in ("owner", "team") else f"{field}_id") for field in CUSTOMER_FIELDS
-    }
-    tag_ids = [row.tag_id for row in record.tags.all()]
-    tags = list(Tag.objects.filter(pk__in=tag_ids).values_list("name", flat=True))
-    return customer_update(
-        actor=actor, customer=customer, values=values, tags=tags, custom=_custom_for_revert(customer, record.custom)
-    )
+    """Bring the customer's fields, tags and custom values back to a past version (recorded as a new change)."""
+    past = _past_version(customer, history_id)
+    values = {field: getattr(past, f"{field}_id" if field in ("owner", "team") else field) for field in CUSTOMER_FIELDS}
+    custom = _custom_for_revert(FieldDefinition.Entity.CUSTOMER, customer.custom, past.custom)
+    return customer_update(actor=actor, customer=customer, values=values, tags=_past_tags(past), custom=custom)
 
 
-def _custom_for_revert(customer: Customer, old: dict[str, Any]) -> dict[str, Any]:
-    """Old values, and explicit blanks for the keys that did not exist then."""
-    active = {d.key for d in custom_fields.active_definitions(FieldDefinition.Entity.CUSTOMER)}
-    result: dict[str, Any] = {key: None for key in customer.custom if key in active}
+@transaction.atomic
+def contact_revert(*, actor: User, contact: Contact, history_id: int) -> Contact:
+    past = _past_version(contact, history_id)
+    values = {field: getattr(past, field) for field in CONTACT_FIELDS}
+    custom = _custom_for_revert(FieldDefinition.Entity.CONTACT, contact.custom, past.custom)
+    return contact_update(actor=actor, contact=contact, values=values, tags=_past_tags(past), custom=custom)
+
+
+def _past_version(record: Customer | Contact, history_id: int) -> Any:
+    past = record.history.filter(history_id=history_id).first()
+    if past is None:
+        raise ValidationError(_("There is no such version of this record."))
+    return past
+
+
+def _past_tags(past: Any) -> list[str]:
+    tag_ids = [row.tag_id for row in past.tags.all()]
+    return list(Tag.objects.filter(pk__in=tag_ids).values_list("name", flat=True))
+
+
+def _custom_for_revert(entity: str, current: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
+    """Old values, and explicit blanks for the keys that did not exist then (inactive fields are left alone)."""
+    active = {d.key for d in custom_fields.active_definitions(entity)}
+    result: dict[str, Any] = {key: None for key in current if key in active}
     result.update({key: value for key, value in (old or {}).items() if key in active})
     return result
 
@@ -465,26 +478,62 @@ def _require_admin(actor: User) -> None:
 
 @transaction.atomic
 def choice_option_save(*, actor: User, option: ChoiceOption) -> ChoiceOption:
+    """Create or change an option. Records store its key, so the key and field are fixed once it exists."""
     _require_admin(actor)
-    option.full_clean()
+    errors: dict[str, list[Any]] = {}
+    if option.pk:
+        stored = ChoiceOption.objects.get(pk=option.pk)
+        if stored.field != option.field:
+            errors["field"] = [_("The field of an option cannot change once it exists.")]
+        if stored.key != option.key:
+            errors["key"] = [_("The key of an option cannot change once it exists.")]
+    if ChoiceOption.objects.filter(field=option.field, key=option.key).exclude(pk=option.pk).exists():
+        errors.setdefault("key", []).append(_("Another option of this field already has this key."))
+    _collect_model_errors(option, errors)
+    if errors:
+        raise ValidationError(errors)
     option.save()
     return option
+
+
+# Equality of a JSON list or a yes/no value says nothing about identity, so these types cannot be unique.
+_NEVER_UNIQUE = (FieldDefinition.Type.BOOLEAN, FieldDefinition.Type.MULTI_SELECT)
 
 
 @transaction.atomic
 def field_definition_save(*, actor: User, definition: FieldDefinition) -> FieldDefinition:
     """Create or change a custom field; a removed field is only deactivated, so stored values survive."""
     _require_admin(actor)
+    errors: dict[str, list[Any]] = {}
     if definition.type in FieldDefinition.SELECT_TYPES:
-        keys = [str(option.get("key", "")).strip() for option in definition.options or []]
+        options = definition.options if isinstance(definition.options, list) else []
+        keys = [str(option.get("key", "")).strip() if isinstance(option, dict) else "" for option in options]
         if not keys or any(not key for key in keys) or len(set(keys)) != len(keys):
-            raise ValidationError({"options": [_("A select field needs options with distinct, non-empty keys.")]})
+            errors["options"] = [_("A select field needs options with distinct, non-empty keys.")]
     elif definition.options:
         definition.options = []
+    if definition.is_unique and definition.type in _NEVER_UNIQUE:
+        errors["is_unique"] = [_("A field of this type cannot be unique.")]
     if definition.pk:
         stored = FieldDefinition.objects.get(pk=definition.pk)
-        if stored.type != definition.type or stored.key != definition.key or stored.entity != definition.entity:
-            raise ValidationError(_("The key, record type and type of a field cannot change once it exists."))
-    definition.full_clean()
+        for name in ("entity", "key", "type"):
+            if getattr(stored, name) != getattr(definition, name):
+                errors.setdefault(name, []).append(
+                    _("The key, record type and type of a field cannot change once it exists.")
+                )
+    if FieldDefinition.objects.filter(entity=definition.entity, key=definition.key).exclude(pk=definition.pk).exists():
+        errors.setdefault("key", []).append(_("Another field of this record type already has this key."))
+    _collect_model_errors(definition, errors)
+    if errors:
+        raise ValidationError(errors)
     definition.save()
     return definition
+
+
+def _collect_model_errors(instance: Model, errors: dict[str, list[Any]]) -> None:
+    """Add the model's own field checks to ``errors``; the unique keys were checked above with a clearer message."""
+    try:
+        instance.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)

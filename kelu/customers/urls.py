@@ -17,6 +17,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/delete/", views.contact_delete, name="contact_delete"),
+    path("contacts/<int:pk>/history/<int:history_id>/revert/", views.contact_revert, name="contact_revert"),
     path("trash/", views.trash, name="trash"),
     path("trash/<int:pk>/restore/", views.trash_restore, name="trash_restore"),
     path("trash/<int:pk>/purge/", views.trash_purge, name="trash_purge"),

@@ -286,6 +286,8 @@ def contact_create(request: AuthenticatedRequest, customer_pk: int) -> HttpRespo
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
+    if not _may_edit_contact(request.user, contact):
+        raise PermissionDenied
     initial = {
         **{name: getattr(contact, name) for name in services.CONTACT_FIELDS},
         "tags": ", ".join(tag.name for tag in contact.tags.all()),
@@ -320,8 +322,30 @@ def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_safe
 def contact_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
-    context = {"contact": contact, "custom": _custom_rows(FieldDefinition.Entity.CONTACT, contact.custom)}
+    context = {
+        "contact": contact,
+        "custom": _custom_rows(FieldDefinition.Entity.CONTACT, contact.custom),
+        "entries": history_entries(contact),
+        "can_edit": _may_edit_contact(request.user, contact),
+    }
     return render(request, "customers/contact_detail.html", context)
+
+
+def _may_edit_contact(user: Any, contact: Contact) -> bool:
+    parent: Any = contact.customer or contact
+    return permissions.may_edit(user, owner_id=parent.owner_id, team_id=getattr(parent, "team_id", None))
+
+
+@require_POST
+def contact_revert(request: AuthenticatedRequest, pk: int, history_id: int) -> HttpResponse:
+    contact = _contact(request, pk)
+    try:
+        services.contact_revert(actor=request.user, contact=contact, history_id=history_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The contact was restored to the chosen version."))
+    return redirect(contact)
 
 
 @require_POST

@@ -244,3 +244,14 @@ def test_malformed_json_is_400_problem(alice):
     response = api_as(alice).post("/api/v1/customers/", b"{bad", content_type="application/json")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "sales", "viewer"])
+def test_standalone_contacts_are_scoped_for_every_role(role, alice, bob):
+    from kelu.accounts.services import user_create
+    from kelu.customers import services
+
+    services.contact_create(actor=bob, customer=None, values={"name": "独立联系人"})
+    reader = user_create(username=f"r_{role}", role=role, teams=["华东"])[0]
+    names = [c["name"] for c in api_as(reader).get("/api/v1/contacts/").json()["results"]]
+    assert names == (["独立联系人"] if role == "admin" else [])

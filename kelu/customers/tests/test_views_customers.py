@@ -179,3 +179,26 @@ def test_renaming_an_individual_renames_its_primary_contact(alice):
     customer = services.customer_create(actor=alice, values={"name": "李娜", "kind": "individual"})
     services.customer_update(actor=alice, customer=customer, values={"name": "李娜娜"})
     assert list(customer.contacts.values_list("name", flat=True)) == ["李娜娜"]
+
+
+def test_contact_history_shows_point_changes_and_revert_restores_fields(alice, customer):
+    contact = customer.contacts.get(name="张伟")
+    point = contact.points.get()
+    services.contact_update(
+        actor=alice,
+        contact=contact,
+        values={"title": "董事长"},
+        points=[{"id": point.pk, "kind": "phone", "value": "139 1234 5678"}],
+    )
+    client = client_as(alice)
+    page = client.get(reverse("customers:contact_detail", args=[contact.pk])).content.decode()
+    assert "董事长" in page and "139 1234 5678" in page and "13800138000" in page
+    first = contact.history.order_by("history_date").first()
+    client.post(reverse("customers:contact_revert", args=[contact.pk, first.history_id]))
+    contact.refresh_from_db()
+    assert contact.title == "总经理"
+
+
+def test_viewer_cannot_open_contact_edit(vera, customer):
+    contact = customer.contacts.first()
+    assert client_as(vera).get(reverse("customers:contact_edit", args=[contact.pk])).status_code == 403
