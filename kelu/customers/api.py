@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from kelu.core.api import acting_user
 from kelu.customers import selectors, services
+from kelu.customers.history import history_entries
 from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
 
 # --- serializers -----------------------------------------------------------------------------------------------------
@@ -105,6 +106,42 @@ class CustomerInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, help_text=_("The version you edited; a stale one gets 409."))
 
 
+class HistoryChange(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+
+
+class HistoryEntry(serializers.Serializer):
+    history_id = serializers.IntegerField(help_text=_("Pass it to revert/ to restore this version."))
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    of = serializers.ChoiceField(choices=["record", "contact_point"])
+    user = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    changes = HistoryChange(many=True)
+
+
+class RevertInput(serializers.Serializer):
+    history_id = serializers.IntegerField()
+
+
+HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def _history_rows(record: Customer | Contact) -> list[dict[str, Any]]:
+    return [
+        {
+            "history_id": entry["record"].history_id,
+            "type": HISTORY_TYPES[entry["record"].history_type],
+            "of": "record" if entry["revertible"] else "contact_point",
+            "user": str(entry["record"].history_user) if entry["record"].history_user else None,
+            "at": entry["record"].history_date,
+            "changes": [{"field": field, "old": old, "new": new} for field, old, new in entry["changes"]],
+        }
+        for entry in history_entries(record)
+    ]
+
+
 RELATED = ("tags", "custom", "points", "contacts", "version")
 
 
@@ -184,6 +221,21 @@ class CustomerViewSet(
         services.customer_restore(actor=acting_user(request), customer=customer)
         return Response(self._read(customer))
 
+    @extend_schema(responses=HistoryEntry(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str) -> Response:
+        """Every recorded change, newest first, with who made it."""
+        return Response(HistoryEntry(_history_rows(self.get_object()), many=True).data)
+
+    @extend_schema(request=RevertInput, responses=CustomerOutput)
+    @action(detail=True, methods=["post"])
+    def revert(self, request: Request, pk: str) -> Response:
+        """Restore the fields, tags and custom values of a past version (recorded as a new change)."""
+        customer = self.get_object()
+        data = _valid(RevertInput, request.data)
+        services.customer_revert(actor=acting_user(request), customer=customer, history_id=data["history_id"])
+        return Response(self._read(customer))
+
     def _read(self, customer: Customer) -> dict[str, Any]:
         user = acting_user(self.request)
         fresh = selectors.customer_detail_queryset(user, trashed=customer.deleted_at is not None).get(pk=customer.pk)
@@ -251,6 +303,19 @@ class ContactViewSet(
         contact = self.get_object()
         services.contact_restore(actor=acting_user(request), contact=contact)
         return Response(ContactOutput(contact).data)
+
+    @extend_schema(responses=HistoryEntry(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str) -> Response:
+        return Response(HistoryEntry(_history_rows(self.get_object()), many=True).data)
+
+    @extend_schema(request=RevertInput, responses=ContactOutput)
+    @action(detail=True, methods=["post"])
+    def revert(self, request: Request, pk: str) -> Response:
+        contact = self.get_object()
+        data = _valid(RevertInput, request.data)
+        services.contact_revert(actor=acting_user(request), contact=contact, history_id=data["history_id"])
+        return Response(ContactOutput(self.get_queryset().get(pk=contact.pk)).data)
 
 
 # --- tags, custom fields, choices ------------------------------------------------------------------------------------

@@ -255,3 +255,25 @@ def test_standalone_contacts_are_scoped_for_every_role(role, alice, bob):
     reader = user_create(username=f"r_{role}", role=role, teams=["华东"])[0]
     names = [c["name"] for c in api_as(reader).get("/api/v1/contacts/").json()["results"]]
     assert names == (["独立联系人"] if role == "admin" else [])
+
+
+def test_history_lists_changes_with_author_and_revert_restores(alice, bob, customer):
+    client = api_as(alice)
+    client.patch(f"/api/v1/customers/{customer.pk}/", {"name": "新名称", "tags": ["老客户"]}, format="json")
+    history = client.get(f"/api/v1/customers/{customer.pk}/history/").json()
+    latest = history[0]
+    assert (latest["type"], latest["user"], latest["of"]) == ("changed", "alice", "record")
+    assert {
+        "field": "名称" if False else latest["changes"][0]["field"],
+        "old": "北京鑫淼科技有限公司",
+        "new": "新名称",
+    } in latest["changes"]
+    created = [entry for entry in history if entry["type"] == "created" and entry["of"] == "record"][0]
+    response = client.post(
+        f"/api/v1/customers/{customer.pk}/revert/", {"history_id": created["history_id"]}, format="json"
+    )
+    assert response.status_code == 200
+    assert (response.json()["name"], response.json()["tags"]) == ("北京鑫淼科技有限公司", ["VIP"])
+    assert api_as(bob).get(f"/api/v1/customers/{customer.pk}/history/").status_code == 404
+    bad = client.post(f"/api/v1/customers/{customer.pk}/revert/", {"history_id": 999999}, format="json")
+    assert bad.status_code == 400
