@@ -4,13 +4,22 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from kelu.accounts.http import AuthenticatedRequest
 from kelu.core import health
 from kelu.core.errors import problem_response
 
 
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    from kelu.customers import selectors
+
+    customers = selectors.customers_visible_to(request.user)
+    context = {
+        "mine": customers.filter(owner=request.user).count(),
+        "pool": customers.filter(owner__isnull=True).count(),
+        "recent": customers.select_related("owner").order_by("-updated_at")[:8],
+    }
+    return render(request, "core/home.html", context)
 
 
 @login_not_required
