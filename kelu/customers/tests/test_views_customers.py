@@ -202,3 +202,9 @@ def test_contact_history_shows_point_changes_and_revert_restores_fields(alice, c
 def test_viewer_cannot_open_contact_edit(vera, customer):
     contact = customer.contacts.first()
     assert client_as(vera).get(reverse("customers:contact_edit", args=[contact.pk])).status_code == 403
+
+
+def test_home_counts_only_visible_customers(alice, bob, customer):
+    assert 'data-testid="my-customers">1<' in client_as(alice).get("/").content.decode()
+    page = client_as(bob).get("/").content.decode()
+    assert 'data-testid="my-customers">0<' in page and "北京鑫淼" not in page
