@@ -92,7 +92,29 @@ class CustomFieldsMixin(StyledFormMixin):
             self.add_error(name if name in fields else None, messages)  # type: ignore[attr-defined]
 
 
-class CustomerForm(CustomFieldsMixin, forms.Form):
+class RecordForm(CustomFieldsMixin, forms.Form):
+    """What customer and contact forms share: tags, notes, the edited version and custom fields."""
+
+    tags = forms.CharField(
+        label=_("Tags"), required=False, help_text=_("Separate tags with commas; new tags are created."),
+        widget=forms.TextInput(attrs={"list": "tag-names", "autocomplete": "off"}),
+    )  # fmt: skip
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def field_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in self.fields
+            if name not in ("tags", "version") and not name.startswith(CUSTOM_PREFIX)
+        }
+
+    def tag_names(self) -> list[str]:
+        return split_tags(self.cleaned_data.get("tags", ""))
+
+
+class CustomerForm(RecordForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=Customer.Kind.choices, initial=Customer.Kind.COMPANY)
     name = forms.CharField(label=_("Name"), max_length=200)
     owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, empty_value=None, required=False)
@@ -107,12 +129,6 @@ class CustomerForm(CustomFieldsMixin, forms.Form):
     district = forms.CharField(label=_("District"), max_length=50, required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     website = forms.URLField(label=_("Website"), max_length=300, required=False, assume_scheme="https")
-    tags = forms.CharField(
-        label=_("Tags"), required=False, help_text=_("Separate tags with commas; new tags are created."),
-        widget=forms.TextInput(attrs={"list": "tag-names", "autocomplete": "off"}),
-    )  # fmt: skip
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -129,23 +145,12 @@ class CustomerForm(CustomFieldsMixin, forms.Form):
         team_field.choices = [("", "—"), *[(t.pk, t.name) for t in teams]]
         self._apply_styles()
 
-    def field_values(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            name: data[name]
-            for name in self.fields
-            if name not in ("tags", "version") and not name.startswith(CUSTOM_PREFIX)
-        }
-
-    def tag_names(self) -> list[str]:
-        return split_tags(self.cleaned_data.get("tags", ""))
-
 
 def split_tags(text: str) -> list[str]:
     return [part.strip() for part in text.replace("，", ",").replace("、", ",").split(",") if part.strip()]
 
 
-class ContactForm(CustomFieldsMixin, forms.Form):
+class ContactForm(RecordForm):
     entity = FieldDefinition.Entity.CONTACT
 
     name = forms.CharField(label=_("Name"), max_length=100)
@@ -155,23 +160,6 @@ class ContactForm(CustomFieldsMixin, forms.Form):
     is_primary = forms.BooleanField(label=_("Primary contact"), required=False)
     birthday = forms.DateField(label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     wechat = forms.CharField(label=_("WeChat"), max_length=100, required=False)
-    tags = forms.CharField(
-        label=_("Tags"), required=False, help_text=_("Separate tags with commas; new tags are created."),
-        widget=forms.TextInput(attrs={"list": "tag-names", "autocomplete": "off"}),
-    )  # fmt: skip
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def field_values(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            name: data[name]
-            for name in self.fields
-            if name not in ("tags", "version") and not name.startswith(CUSTOM_PREFIX)
-        }
-
-    def tag_names(self) -> list[str]:
-        return split_tags(self.cleaned_data.get("tags", ""))
 
 
 class PointForm(StyledFormMixin, forms.Form):
