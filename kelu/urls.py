@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("kelu.core.urls")),
     path("", include("kelu.customers.urls")),
     path("accounts/", include("kelu.accounts.urls")),
+    path("settings/", include("kelu.customers.settings_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("healthz", core_views.healthz, name="healthz"),
 ]

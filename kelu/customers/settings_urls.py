@@ -1,0 +1,18 @@
+from django.urls import path
+
+from kelu.customers import settings_views as views
+
+app_name = "settings"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("choices/", views.choices, name="choices"),
+    path("choices/<slug:field>/add/", views.choice_add, name="choice_add"),
+    path("choices/<slug:field>/<int:pk>/edit/", views.choice_edit, name="choice_edit"),
+    path("choices/<slug:field>/<int:pk>/deactivate/", views.choice_deactivate, name="choice_deactivate"),
+    path("choices/<slug:field>/<int:pk>/activate/", views.choice_activate, name="choice_activate"),
+    path("fields/", views.fields, name="fields"),
+    path("fields/new/", views.field_create, name="field_create"),
+    path("fields/<slug:entity>/<int:pk>/edit/", views.field_edit, name="field_edit"),
+    path("fields/<slug:entity>/<int:pk>/remove/", views.field_remove, name="field_remove"),
+    path("fields/<slug:entity>/<int:pk>/restore/", views.field_restore, name="field_restore"),
+]
