@@ -112,7 +112,10 @@ SQLITE_OPTIONS = {
         "PRAGMA cache_size=-64000; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;"
     ),
 }
-DATABASES = {"default": env.db_url("KELU_DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'kelu.sqlite3'}")}
+# An empty KELU_DATABASE_URL counts as unset.
+DATABASES = {
+    "default": env.db_url_config(os.environ.get("KELU_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'kelu.sqlite3'}")
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 else:

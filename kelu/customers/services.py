@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Count, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -523,11 +523,20 @@ def field_definition_save(*, actor: User, definition: FieldDefinition) -> FieldD
                 )
     if FieldDefinition.objects.filter(entity=definition.entity, key=definition.key).exclude(pk=definition.pk).exists():
         errors.setdefault("key", []).append(_("Another field of this record type already has this key."))
+    elif definition.is_unique and "is_unique" not in errors and _has_duplicate_values(definition):
+        errors["is_unique"] = [_("Some records already share a value of this field; make them distinct first.")]
     _collect_model_errors(definition, errors)
     if errors:
         raise ValidationError(errors)
     definition.save()
     return definition
+
+
+def _has_duplicate_values(definition: FieldDefinition) -> bool:
+    model = Customer if definition.entity == FieldDefinition.Entity.CUSTOMER else Contact
+    path = f"custom__{definition.key}"
+    values = model.objects.filter(**{f"{path}__isnull": False}).values(path)
+    return values.annotate(count=Count("id")).filter(count__gt=1).exists()
 
 
 def _collect_model_errors(instance: Model, errors: dict[str, list[Any]]) -> None:

@@ -273,3 +273,20 @@ def test_history_lists_changes_with_author_and_revert_restores(alice, bob, custo
     assert api_as(bob).get(f"/api/v1/customers/{customer.pk}/history/").status_code == 404
     bad = client.post(f"/api/v1/customers/{customer.pk}/revert/", {"history_id": 999999}, format="json")
     assert bad.status_code == 400
+
+
+def test_a_field_with_duplicate_values_cannot_become_unique(root, alice, customer):
+    admin = api_as(root)
+    field = admin.post(
+        "/api/v1/fields/",
+        {"entity": "customer", "key": "region_code", "label_zh": "区号", "type": "text"},
+        format="json",
+    ).json()
+    other = api_as(alice).post(
+        "/api/v1/customers/", {"name": "第二家", "custom": {"region_code": "010"}}, format="json"
+    )
+    assert other.status_code == 201
+    api_as(alice).patch(f"/api/v1/customers/{customer.pk}/", {"custom": {"region_code": "010"}}, format="json")
+    response = admin.patch(f"/api/v1/fields/{field['id']}/", {"is_unique": True}, format="json")
+    assert response.status_code == 400
+    assert "is_unique" in response.json()["errors"]
