@@ -218,6 +218,53 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Fill the database with realistic demo customers (bulk inserts; see kelu/customers/demo.py)."""
+    import time
+
+    from kelu.customers import demo
+
+    if args.customers < 1:
+        raise CLIError("--customers must be at least 1")
+    show_progress = sys.stderr.isatty()
+    last_shown = 0.0
+
+    def progress(done: demo.DemoResult) -> None:
+        nonlocal last_shown
+        now = time.monotonic()
+        if not show_progress or (now - last_shown < 0.5 and done.customers < args.customers):
+            return
+        last_shown = now
+        rate = done.rows / done.seconds if done.seconds else 0.0
+        print(
+            f"\r{done.customers:,}/{args.customers:,} customers, {done.rows:,} rows, {rate:,.0f} rows/s ",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    result = demo.generate(customers=args.customers, seed=args.seed, progress=progress)
+    if show_progress:
+        print(file=sys.stderr)
+    data = {
+        "customers": result.customers,
+        "contacts": result.contacts,
+        "points": result.points,
+        "tag_links": result.tags,
+        "fields_created": result.fields_created,
+        "seconds": round(result.seconds, 1),
+    }
+    text = (
+        f"Created {result.customers:,} customers, {result.contacts:,} contacts, {result.points:,} contact points "
+        f"and {result.tags:,} tag links in {result.seconds:.1f} s "
+        f"({result.customers / max(result.seconds, 1e-9):,.0f} customers/s)."
+    )
+    if result.fields_created:
+        text += f"\nCustom fields added: {', '.join(result.fields_created)}."
+    _emit(args, data, text)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -273,6 +320,10 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("--name", help="what the token is for")
     token_revoke = add("revoke", cmd_token_revoke, "revoke an API token", sub=token)
     token_revoke.add_argument("id", type=int)
+
+    demo = add("demo", cmd_demo, "fill the database with realistic demo customers (fast bulk inserts)")
+    demo.add_argument("--customers", type=int, required=True, metavar="N", help="how many customers to create")
+    demo.add_argument("--seed", type=int, help="random seed: the same seed gives the same data")
 
     manage = add("manage", cmd_manage, "run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
