@@ -140,7 +140,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_user_add(args: argparse.Namespace) -> int:
     from kelu.accounts import services
 
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    # "\r" too: a password piped from a file with Windows line endings would otherwise end in it, unseen.
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
     if args.password_stdin and not password:
         raise CLIError("no password on standard input")
     user, password = services.user_create(
@@ -277,7 +278,10 @@ def cmd_manage(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    # Suppressed default: a subcommand's parser would otherwise reset a --json given before the subcommand to False.
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON object instead of text"
+    )
     parser = argparse.ArgumentParser(
         prog="kelu", description="Kelu 客录 — customer address book and CRM", parents=[common]
     )
@@ -332,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.json = getattr(args, "json", False)
     _setup_django()
     from django.core.exceptions import ValidationError
     from django.db import DatabaseError

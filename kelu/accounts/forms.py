@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from kelu.accounts.models import User
@@ -21,7 +22,10 @@ class PreferencesForm(StyledFormMixin, forms.ModelForm):
         fields = ["display_name", "language", "time_zone"]
         help_texts = {
             "language": _("Empty: the installation's default language."),
-            "time_zone": _("Empty: the installation's time zone (%(tz)s).") % {"tz": settings.TIME_ZONE},
+            # Lazy: "%" on a lazy string translates it at once, in whatever language is active at import.
+            "time_zone": lazy(
+                lambda: _("Empty: the installation's time zone (%(tz)s).") % {"tz": settings.TIME_ZONE}, str
+            )(),
         }
 
 

@@ -12,6 +12,10 @@ class UserPreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The active zone is per thread and outlives the request: start each one from the installation's zone, or
+        # an anonymous request (and any bearer-token API request, authenticated only later) would show times in the
+        # zone of whoever this thread served before.
+        timezone.deactivate()
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             if user.language:
@@ -19,6 +23,4 @@ class UserPreferencesMiddleware:
                 request.LANGUAGE_CODE = user.language
             if user.time_zone:
                 timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            else:
-                timezone.deactivate()
         return self.get_response(request)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -33,6 +34,11 @@ def problem_response(status: int, detail: str = "", *, errors: dict[str, Any] | 
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Views with renderers of their own (the OpenAPI schema in YAML, Swagger UI's HTML page) would render the problem
+    # in their format under the problem+json label: problems are always JSON.
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
     if isinstance(exc, Conflict):
         body = problem_body(409, exc.message)
         body["current_version"] = exc.current_version
