@@ -13,10 +13,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kelu.accounts.models import User
 from kelu.core.api import acting_user
+from kelu.core.masking import sees_full_contacts, shown_value
+from kelu.core.permissions import may_see_full_contacts
 from kelu.customers import selectors, services
 from kelu.customers.history import history_entries
-from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
+from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, CustomerShare, FieldDefinition, Tag
 
 # --- serializers -----------------------------------------------------------------------------------------------------
 
@@ -35,6 +38,13 @@ class PointSerializer(serializers.ModelSerializer):
     def get_problem(self, point: ContactPoint) -> str:
         return str(point.problem_message)
 
+    def to_representation(self, instance: ContactPoint) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not sees_full_contacts(self.context.get("request")):
+            data["value"] = shown_value(instance.kind, data["value"], full=False)
+            data["normalized"] = shown_value(instance.kind, data["normalized"], full=False)
+        return data
+
 
 def TagNames(**kwargs: Any) -> serializers.ListField:
     return serializers.ListField(child=serializers.CharField(max_length=50), **kwargs)
@@ -50,6 +60,12 @@ class ContactOutput(serializers.ModelSerializer):
             "id", "customer", "name", "title", "department", "is_decision_maker", "is_primary", "birthday",
             "wechat", "notes", "tags", "custom", "points", "created_at", "updated_at", "version",
         ]  # fmt: skip
+
+    def to_representation(self, instance: Contact) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not sees_full_contacts(self.context.get("request")):
+            data["wechat"] = shown_value("wechat", data["wechat"], full=False)
+        return data
 
 
 class ContactInput(serializers.Serializer):
@@ -106,6 +122,24 @@ class CustomerInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, help_text=_("The version you edited; a stale one gets 409."))
 
 
+class ShareSerializer(serializers.ModelSerializer):
+    user = serializers.IntegerField(source="user_id", help_text=_("The colleague's user id."))
+
+    class Meta:
+        model = CustomerShare
+        fields = ["user", "can_edit", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class TransferInput(serializers.Serializer):
+    from_user = serializers.IntegerField()
+    to_user = serializers.IntegerField()
+
+
+class TransferOutput(serializers.Serializer):
+    customers = serializers.IntegerField(help_text=_("How many customers changed owner."))
+
+
 class HistoryChange(serializers.Serializer):
     field = serializers.CharField()
     old = serializers.CharField()
@@ -128,7 +162,7 @@ class RevertInput(serializers.Serializer):
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-def _history_rows(record: Customer | Contact) -> list[dict[str, Any]]:
+def _history_rows(record: Customer | Contact, request: Request) -> list[dict[str, Any]]:
     return [
         {
             "history_id": entry["record"].history_id,
@@ -138,7 +172,7 @@ def _history_rows(record: Customer | Contact) -> list[dict[str, Any]]:
             "at": entry["record"].history_date,
             "changes": [{"field": field, "old": old, "new": new} for field, old, new in entry["changes"]],
         }
-        for entry in history_entries(record)
+        for entry in history_entries(record, full_contacts=may_see_full_contacts(acting_user(request)))
     ]
 
 
@@ -225,7 +259,7 @@ class CustomerViewSet(
     @action(detail=True, methods=["get"])
     def history(self, request: Request, pk: str) -> Response:
         """Every recorded change, newest first, with who made it."""
-        return Response(HistoryEntry(_history_rows(self.get_object()), many=True).data)
+        return Response(HistoryEntry(_history_rows(self.get_object(), request), many=True).data)
 
     @extend_schema(request=RevertInput, responses=CustomerOutput)
     @action(detail=True, methods=["post"])
@@ -236,10 +270,58 @@ class CustomerViewSet(
         services.customer_revert(actor=acting_user(request), customer=customer, history_id=data["history_id"])
         return Response(self._read(customer))
 
+    @extend_schema(request=None, responses=CustomerOutput)
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str) -> Response:
+        """Take a public-pool customer: you become its owner."""
+        customer = self.get_object()
+        services.customer_claim(actor=acting_user(request), customer=customer)
+        return Response(self._read(customer))
+
+    @extend_schema(methods=["GET"], request=None, responses=ShareSerializer(many=True))
+    @extend_schema(methods=["POST"], request=ShareSerializer, responses=ShareSerializer)
+    @action(detail=True, methods=["get", "post"])
+    def shares(self, request: Request, pk: str) -> Response:
+        """Collaborators: colleagues who see this customer (and may edit it when ``can_edit``)."""
+        customer = self.get_object()
+        if request.method == "GET":
+            return Response(ShareSerializer(customer.shares.all(), many=True).data)
+        data = _valid(ShareSerializer, request.data)
+        user = User.objects.filter(pk=data["user_id"]).first()
+        if user is None:
+            raise ValidationError({"user": [_("There is no such user.")]})
+        share = services.customer_share(
+            actor=acting_user(request), customer=customer, user=user, can_edit=data.get("can_edit", False)
+        )
+        return Response(ShareSerializer(share).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"shares/(?P<user_id>\d+)")
+    def unshare(self, request: Request, pk: str, user_id: str) -> Response:
+        """Remove a collaborator (or leave, with your own id)."""
+        customer = self.get_object()
+        share = get_object_or_404(customer.shares.select_related("user"), user_id=int(user_id))
+        services.customer_unshare(actor=acting_user(request), customer=customer, user=share.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=TransferInput, responses=TransferOutput)
+    @action(detail=False, methods=["post"])
+    def transfer(self, request: Request) -> Response:
+        """Hand every customer and standalone contact of one user to another (e.g. someone leaving)."""
+        data = _valid(TransferInput, request.data)
+        users = {user.pk: user for user in User.objects.filter(pk__in=[data["from_user"], data["to_user"]])}
+        missing = {key: [_("There is no such user.")] for key in ("from_user", "to_user") if data[key] not in users}
+        if missing:
+            raise ValidationError(missing)
+        moved = services.records_transfer(
+            actor=acting_user(request), from_user=users[data["from_user"]], to_user=users[data["to_user"]]
+        )
+        return Response({"customers": moved})
+
     def _read(self, customer: Customer) -> dict[str, Any]:
         user = acting_user(self.request)
         fresh = selectors.customer_detail_queryset(user, trashed=customer.deleted_at is not None).get(pk=customer.pk)
-        return dict(CustomerOutput(fresh).data)
+        return dict(self.get_serializer(fresh).data)
 
 
 # --- contacts --------------------------------------------------------------------------------------------------------
@@ -280,7 +362,9 @@ class ContactViewSet(
             actor=user, customer=customer, values=values, points=_points(related.get("points")) or [],
             tags=related.get("tags", []), custom=related.get("custom"),
         )  # fmt: skip
-        return Response(ContactOutput(self.get_queryset().get(pk=contact.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=contact.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     def partial_update(self, request: Request, pk: str) -> Response:
         contact = self.get_object()
@@ -292,7 +376,7 @@ class ContactViewSet(
             actor=acting_user(request), contact=contact, values=values, version=related.get("version"),
             points=_points(related.get("points")), tags=related.get("tags"), custom=related.get("custom"),
         )  # fmt: skip
-        return Response(ContactOutput(self.get_queryset().get(pk=contact.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=contact.pk)).data)
 
     def perform_destroy(self, instance: Contact) -> None:
         services.contact_delete(actor=acting_user(self.request), contact=instance)
@@ -302,12 +386,12 @@ class ContactViewSet(
     def restore(self, request: Request, pk: str) -> Response:
         contact = self.get_object()
         services.contact_restore(actor=acting_user(request), contact=contact)
-        return Response(ContactOutput(contact).data)
+        return Response(self.get_serializer(contact).data)
 
     @extend_schema(responses=HistoryEntry(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request: Request, pk: str) -> Response:
-        return Response(HistoryEntry(_history_rows(self.get_object()), many=True).data)
+        return Response(HistoryEntry(_history_rows(self.get_object(), request), many=True).data)
 
     @extend_schema(request=RevertInput, responses=ContactOutput)
     @action(detail=True, methods=["post"])
@@ -315,7 +399,7 @@ class ContactViewSet(
         contact = self.get_object()
         data = _valid(RevertInput, request.data)
         services.contact_revert(actor=acting_user(request), contact=contact, history_id=data["history_id"])
-        return Response(ContactOutput(self.get_queryset().get(pk=contact.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=contact.pk)).data)
 
 
 # --- tags, custom fields, choices ------------------------------------------------------------------------------------

@@ -212,3 +212,14 @@ class BulkActionForm(StyledFormMixin, forms.Form):
         owner_field.choices = [("", _("Public pool")), *[(u.pk, str(u)) for u in users]]
         self.fields["level"] = _choice_field("level", _("Level"))
         self._apply_styles()
+
+
+class ShareForm(StyledFormMixin, forms.Form):
+    user = forms.ModelChoiceField(label=_("Colleague"), queryset=User.objects.none())
+    can_edit = forms.BooleanField(label=_("May edit"), required=False)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user_field: Any = self.fields["user"]
+        user_field.queryset = User.objects.filter(is_active=True).exclude(pk=actor.pk)
+        self._apply_styles()

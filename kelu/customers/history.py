@@ -6,13 +6,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kelu.accounts.models import Team, User
+from kelu.core.masking import shown_value
 from kelu.customers.models import Contact, ContactPoint, Customer, FieldDefinition, Tag
 from kelu.customers.selectors import choice_labels
 
 HISTORY_LIMIT = 200
 
 
-def history_entries(record: Customer | Contact) -> list[dict[str, Any]]:
+def history_entries(record: Customer | Contact, *, full_contacts: bool = True) -> list[dict[str, Any]]:
+    """Entries for display; ``full_contacts=False`` masks phones, emails and WeChat IDs in the changes."""
     model = type(record)
     records = list(
         record.history.select_related("history_user").order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1]
@@ -30,11 +32,19 @@ def history_entries(record: Customer | Contact) -> list[dict[str, Any]]:
     entries = []
     for index, item in enumerate(records[:HISTORY_LIMIT]):
         previous = records[index + 1] if index + 1 < len(records) else None
-        changes = _changes(model, item, previous, definitions, tag_names, lookups) if previous is not None else []
+        changes = (
+            _changes(model, item, previous, definitions, tag_names, lookups, full_contacts)
+            if previous is not None
+            else []
+        )
         if previous is not None and not changes and item.history_type == "~":
             continue
         entries.append({"record": item, "changes": changes, "is_latest": index == 0, "revertible": True})
-    entries += _point_entries(record)
+    point_entries = _point_entries(record)
+    if not full_contacts:
+        for entry in point_entries:
+            entry["changes"] = [_masked(change, entry["record"].kind) for change in entry["changes"]]
+    entries += point_entries
     entries.sort(key=lambda entry: entry["record"].history_date, reverse=True)
     return entries[:HISTORY_LIMIT]
 
@@ -74,6 +84,7 @@ def _changes(
     definitions: dict[str, FieldDefinition],
     tag_names: dict[int, str],
     lookups: dict[str, dict[Any, str]],
+    full_contacts: bool,
 ) -> list[tuple[str, str, str]]:
     delta = record.diff_against(previous)
     rows: list[tuple[str, str, str]] = []
@@ -90,9 +101,8 @@ def _changes(
         else:
             label = str(getattr(model._meta.get_field(change.field), "verbose_name", change.field))
             names = lookups.get(change.field, {})
-            rows.append(
-                (label, _display(names.get(change.old, change.old)), _display(names.get(change.new, change.new)))
-            )
+            row = (label, _display(names.get(change.old, change.old)), _display(names.get(change.new, change.new)))
+            rows.append(row if full_contacts or change.field != "wechat" else _masked(row, "wechat"))
     return rows
 
 
@@ -115,7 +125,14 @@ def _custom_changes(
     return rows
 
 
+def _masked(change: tuple[str, str, str], kind: str) -> tuple[str, str, str]:
+    label, old, new = change
+    return label, shown_value(kind, old, full=False), shown_value(kind, new, full=False)
+
+
 def _display(value: Any) -> str:
     if value is None or value == "":
         return "—"
+    if value is True or value is False:
+        return str(_("Yes") if value else _("No"))
     return str(value)

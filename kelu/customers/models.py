@@ -297,3 +297,27 @@ class ContactPoint(TimeStampedModel):
         from kelu.customers.normalization import problem_message
 
         return problem_message(self.kind, self.problem)
+
+
+class CustomerShare(models.Model):
+    """A collaborator on someone else's customer: sees it (and its contacts), and may edit it when ``can_edit``."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="shares", verbose_name=_("customer"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_shares", verbose_name=_("user")
+    )
+    can_edit = models.BooleanField(_("may edit"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("shared by"),
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("shared at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "customer"], name="customer_share_unique")]
+        verbose_name = _("collaborator")
+        verbose_name_plural = _("collaborators")
+
+    def __str__(self) -> str:
+        return f"{self.customer} → {self.user}"

@@ -23,6 +23,7 @@ from kelu.customers.models import (
     Contact,
     ContactPoint,
     Customer,
+    CustomerShare,
     FieldDefinition,
     Tag,
     contact_history,
@@ -47,7 +48,7 @@ def _require_writer(actor: User) -> None:
 
 
 def _check_edit(actor: User, customer: Customer) -> None:
-    if not permissions.may_edit(actor, owner_id=customer.owner_id, team_id=customer.team_id):
+    if not permissions.may_edit_customer(actor, customer):
         raise PermissionDenied(_("You may not change this customer."))
 
 
@@ -272,7 +273,7 @@ def customer_update(
 def customer_delete(*, actor: User, customer: Customer) -> Customer:
     """Move to the trash; restorable until purged."""
     _require_writer(actor)
-    if not permissions.may_delete(actor, owner_id=customer.owner_id, team_id=customer.team_id):
+    if not permissions.may_delete_customer(actor, customer):
         raise PermissionDenied(_("You may not delete this customer."))
     customer.deleted_at = timezone.now()
     _save(customer, actor, update_fields=["deleted_at", "updated_at"])
@@ -282,7 +283,7 @@ def customer_delete(*, actor: User, customer: Customer) -> Customer:
 @transaction.atomic
 def customer_restore(*, actor: User, customer: Customer) -> Customer:
     _require_writer(actor)
-    if not permissions.may_delete(actor, owner_id=customer.owner_id, team_id=customer.team_id):
+    if not permissions.may_delete_customer(actor, customer):
         raise PermissionDenied(_("You may not restore this customer."))
     customer.deleted_at = None
     _save(customer, actor, update_fields=["deleted_at", "updated_at"])
@@ -378,11 +379,83 @@ def customers_bulk_update(
 def customers_bulk_delete(*, actor: User, customers: Iterable[Customer]) -> int:
     customers = list(customers)
     for customer in customers:
-        if not permissions.may_delete(actor, owner_id=customer.owner_id, team_id=customer.team_id):
+        if not permissions.may_delete_customer(actor, customer):
             raise PermissionDenied(_("You may not delete “%(name)s”.") % {"name": customer.name})
     for customer in customers:
         customer_delete(actor=actor, customer=customer)
     return len(customers)
+
+
+# --- ownership: claim, collaborators, transfer -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def customer_claim(*, actor: User, customer: Customer) -> Customer:
+    """Take a customer out of the public pool: the actor becomes its owner (first come, first served)."""
+    _require_writer(actor)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if not permissions.may_claim(actor, owner_id=customer.owner_id):
+        raise PermissionDenied(_("Someone else has already claimed this customer."))
+    customer.owner = actor
+    customer.team = actor.teams.first() or customer.team
+    customer.version += 1
+    _save_with_tags(customer, actor, "~")
+    return customer
+
+
+@transaction.atomic
+def customer_share(*, actor: User, customer: Customer, user: User, can_edit: bool = False) -> CustomerShare:
+    """Make ``user`` a collaborator (read, or read and edit); sharing again changes the access."""
+    _require_writer(actor)
+    _check_edit(actor, customer)
+    if not user.is_active:
+        raise ValidationError({"user": [_("This user is deactivated.")]})
+    if user.pk == customer.owner_id:
+        raise ValidationError({"user": [_("The owner already has full access.")]})
+    share, _created = CustomerShare.objects.update_or_create(
+        customer=customer, user=user, defaults={"can_edit": can_edit, "created_by": actor}
+    )
+    return share
+
+
+@transaction.atomic
+def customer_unshare(*, actor: User, customer: Customer, user: User) -> None:
+    _require_writer(actor)
+    if actor.pk != user.pk:  # anyone may leave a share; removing others needs edit rights
+        _check_edit(actor, customer)
+    CustomerShare.objects.filter(customer=customer, user=user).delete()
+
+
+@transaction.atomic
+def records_transfer(*, actor: User, from_user: User, to_user: User) -> int:
+    """Hand all of a user's customers (trash included) and standalone contacts to another user in one step.
+
+    For people leaving the company: nothing becomes orphaned or invisible. Returns the number of customers moved.
+    """
+    allowed = permissions.assignable_owner_ids(actor)
+    if actor.role_id not in (Role.Key.ADMIN, Role.Key.MANAGER) or (
+        allowed is not None and (from_user.pk not in allowed or to_user.pk not in allowed)
+    ):
+        raise PermissionDenied(_("You may not transfer these records."))
+    if from_user.pk == to_user.pk:
+        raise ValidationError({"to_user": [_("Choose another user to receive the records.")]})
+    if not to_user.is_active:
+        raise ValidationError({"to_user": [_("This user is deactivated.")]})
+    team = to_user.teams.first()
+    moved = 0
+    for customer in Customer.objects.filter(owner=from_user).select_for_update().iterator(chunk_size=500):
+        customer.owner = to_user
+        customer.team = team or customer.team
+        customer.version += 1
+        _save_with_tags(customer, actor, "~")
+        moved += 1
+    for contact in Contact.objects.filter(owner=from_user, customer__isnull=True).iterator(chunk_size=500):
+        contact.owner = to_user
+        contact.version += 1
+        _save_with_tags(contact, actor, "~")
+    # The receiver owns these now; a share of them to the receiver is redundant.
+    CustomerShare.objects.filter(user=to_user, customer__owner=to_user).delete()
+    return moved
 
 
 # --- contacts --------------------------------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def customer_create(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
-    if not permissions.may_edit(request.user, owner_id=customer.owner_id, team_id=customer.team_id):
+    if not permissions.may_edit_customer(request.user, customer):
         raise PermissionDenied
     initial = {
         **{name: getattr(customer, name) for name in services.CUSTOMER_FIELDS},
@@ -182,9 +182,13 @@ def customer_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "contacts": list(customer.contacts.all()),
         "custom": _custom_rows(FieldDefinition.Entity.CUSTOMER, customer.custom),
         "labels": selectors.choice_labels(),
-        "can_edit": permissions.may_edit(user, owner_id=customer.owner_id, team_id=customer.team_id),
-        "can_delete": permissions.may_delete(user, owner_id=customer.owner_id, team_id=customer.team_id),
+        "can_edit": permissions.may_edit_customer(user, customer),
+        "can_delete": permissions.may_delete_customer(user, customer),
+        "can_claim": permissions.may_claim(user, owner_id=customer.owner_id),
+        "shares": list(customer.shares.select_related("user")),
     }
+    if context["can_edit"]:
+        context["share_form"] = forms.ShareForm(actor=user)
     return render(request, "customers/customer_detail.html", context)
 
 
@@ -194,10 +198,10 @@ def customer_history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = request.user
     context = {
         "customer": customer,
-        "entries": history_entries(customer),
+        "entries": history_entries(customer, full_contacts=permissions.may_see_full_contacts(user)),
         "labels": selectors.choice_labels(),
-        "can_edit": permissions.may_edit(user, owner_id=customer.owner_id, team_id=customer.team_id),
-        "can_delete": permissions.may_delete(user, owner_id=customer.owner_id, team_id=customer.team_id),
+        "can_edit": permissions.may_edit_customer(user, customer),
+        "can_delete": permissions.may_delete_customer(user, customer),
     }
     template = "customers/customer_history.html#entries" if request.htmx else "customers/customer_history.html"
     return render(request, template, context)
@@ -221,6 +225,50 @@ def customer_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.customer_delete(actor=request.user, customer=customer)
     messages.success(request, _("“%(name)s” was moved to the trash.") % {"name": customer.name})
     return redirect("customers:list")
+
+
+@require_POST
+def customer_claim(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    try:
+        services.customer_claim(actor=request.user, customer=customer)
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _("“%(name)s” is now yours.") % {"name": customer.name})
+    return redirect(customer)
+
+
+@require_POST
+def customer_share(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    form = forms.ShareForm(request.POST, actor=request.user)
+    if form.is_valid():
+        try:
+            services.customer_share(
+                actor=request.user, customer=customer, user=form.cleaned_data["user"],
+                can_edit=form.cleaned_data["can_edit"],
+            )  # fmt: skip
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("%(user)s can now work on this customer.") % {"user": form.cleaned_data["user"]}
+            )
+    else:
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+    return redirect(customer)
+
+
+@require_POST
+def customer_unshare(request: AuthenticatedRequest, pk: int, user_id: int) -> HttpResponse:
+    customer = _customer(request, pk)
+    share = get_object_or_404(customer.shares.select_related("user"), user_id=user_id)
+    services.customer_unshare(actor=request.user, customer=customer, user=share.user)
+    messages.success(request, _("%(user)s no longer collaborates on this customer.") % {"user": share.user})
+    if not selectors.customers_visible_to(request.user).filter(pk=customer.pk).exists():
+        return redirect("customers:list")
+    return redirect(customer)
 
 
 @require_POST
@@ -260,7 +308,7 @@ def customer_bulk(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_create(request: AuthenticatedRequest, customer_pk: int) -> HttpResponse:
     customer = _customer(request, customer_pk)
-    if not permissions.may_edit(request.user, owner_id=customer.owner_id, team_id=customer.team_id):
+    if not permissions.may_edit_customer(request.user, customer):
         raise PermissionDenied
     form = forms.ContactForm(request.POST or None)
     points = forms.PointFormSet(request.POST or None, prefix="points")
@@ -325,7 +373,7 @@ def contact_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = {
         "contact": contact,
         "custom": _custom_rows(FieldDefinition.Entity.CONTACT, contact.custom),
-        "entries": history_entries(contact),
+        "entries": history_entries(contact, full_contacts=permissions.may_see_full_contacts(request.user)),
         "can_edit": _may_edit_contact(request.user, contact),
     }
     return render(request, "customers/contact_detail.html", context)
@@ -333,7 +381,9 @@ def contact_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def _may_edit_contact(user: Any, contact: Contact) -> bool:
     parent: Any = contact.customer or contact
-    return permissions.may_edit(user, owner_id=parent.owner_id, team_id=getattr(parent, "team_id", None))
+    return permissions.may_edit(
+        user, owner_id=parent.owner_id, team_id=getattr(parent, "team_id", None), customer_id=contact.customer_id
+    )
 
 
 @require_POST

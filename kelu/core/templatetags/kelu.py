@@ -2,6 +2,8 @@ from typing import Any
 
 from django import template
 
+from kelu.core.masking import sees_full_contacts, shown_value
+
 register = template.Library()
 
 
@@ -24,3 +26,19 @@ def query_with(context: Any, **changes: Any) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+def _sees_full_contacts(context: Any) -> bool:
+    return sees_full_contacts(context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def full_contacts(context: Any) -> bool:
+    """``{% full_contacts as full %}``: whether the viewing user may see phones and emails unmasked."""
+    return _sees_full_contacts(context)
+
+
+@register.simple_tag(takes_context=True)
+def shown(context: Any, kind: str, value: str) -> str:
+    """``{% shown "phone" point.value %}``: the value, masked for users who may not see full contact details."""
+    return shown_value(kind, value or "", full=_sees_full_contacts(context))
