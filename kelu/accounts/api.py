@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -27,6 +28,7 @@ class MeInput(serializers.ModelSerializer):
 @extend_schema(responses=MeOutput, request=MeInput, methods=["PATCH"])
 @extend_schema(responses=MeOutput, methods=["GET"])
 @api_view(["GET", "PATCH"])
+@permission_classes([IsAuthenticated])  # one's own preferences, also for read-only roles
 def me(request: Request) -> Response:
     """The user the request is authenticated as."""
     user = acting_user(request)

@@ -82,6 +82,11 @@ def may_claim(user: User, *, owner_id: int | None) -> bool:
     return owner_id is None and user.role_id != Role.Key.VIEWER
 
 
+def is_read_only(user: User) -> bool:
+    """Read-only roles change nothing but their own account (profile, password, language, tokens)."""
+    return user.role_id == Role.Key.VIEWER
+
+
 def may_see_full_contacts(user: User) -> bool:
     """Phones, emails and WeChat IDs in full; otherwise masked everywhere (pages, API, search, exports)."""
     return user.role_id == Role.Key.ADMIN or user.role.can_see_full_contacts

@@ -3,15 +3,14 @@
 The patterns are read from the URL resolver, so an endpoint added later is covered without touching this file.
 """
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.urls.converters import UUIDConverter
-from django.urls.resolvers import RegexPattern, RoutePattern
+from django.urls import reverse
+
+from kelu.core.tests.endpoints import url_patterns
 
 # Pages anyone may open. Adding one is a decision: it has to be listed here.
 PUBLIC = {"accounts:login", "accounts:language", "healthz"}
@@ -31,28 +30,7 @@ class Endpoint:
         return f"{self.name} {self.path}"
 
 
-def _sample_kwargs(pattern: RoutePattern | RegexPattern | Any) -> dict[str, str]:
-    if isinstance(pattern, RoutePattern):
-        return {
-            name: str(uuid.uuid4()) if isinstance(converter, UUIDConverter) else "1"
-            for name, converter in pattern.converters.items()
-        }
-    return {name: "1" for name in pattern.regex.groupindex}
-
-
-def _walk(resolver: URLResolver, namespace: str = "", kwargs: dict[str, str] | None = None) -> Iterator[Endpoint]:
-    for entry in resolver.url_patterns:
-        entry_kwargs = {**(kwargs or {}), **_sample_kwargs(entry.pattern)}
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry, inner, entry_kwargs)
-        elif isinstance(entry, URLPattern):
-            assert entry.name, f"Unnamed URL pattern {entry.pattern} ({entry.lookup_str}): give it a name"
-            name = namespace + entry.name
-            yield Endpoint(name, reverse(name, kwargs=entry_kwargs), entry.callback)
-
-
-ENDPOINTS = sorted(_walk(get_resolver()), key=str)
+ENDPOINTS = sorted((Endpoint(p.name, p.path(), p.callback) for p in url_patterns()), key=str)
 PAGES = [e for e in ENDPOINTS if not e.is_api and e.name not in PUBLIC]
 API = [e for e in ENDPOINTS if e.is_api]
 
