@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kelu.accounts.http import AuthenticatedRequest
@@ -278,7 +279,7 @@ def customer_bulk(request: AuthenticatedRequest) -> HttpResponse:
     form = forms.BulkActionForm(request.POST, actor=request.user, ids=[c.pk for c in customers])
     if not form.is_valid():
         messages.error(request, _("Choose at least one customer and an action."))
-        return redirect(request.POST.get("next") or "customers:list")
+        return redirect("customers:list")
     action = form.cleaned_data["action"]
     try:
         if action == "delete":
@@ -298,7 +299,8 @@ def customer_bulk(request: AuthenticatedRequest) -> HttpResponse:
     except (PermissionDenied, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
-        messages.success(request, _("%(count)d customers were changed.") % {"count": count})
+        message = ngettext("%(count)d customer was changed.", "%(count)d customers were changed.", count)
+        messages.success(request, message % {"count": count})
     return redirect("customers:list")
 
 

@@ -4,6 +4,7 @@ The patterns come from the URL resolver, so an endpoint added later is covered w
 whose parameters this file cannot fill fails ``test_every_parameter_is_known`` until it is taught here.
 """
 
+import json
 from typing import Any
 
 import pytest
@@ -109,14 +110,18 @@ def _snapshot(victim: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _request(client: Client, method: str, path: str) -> Any:
+def _request(client: Client, method: str, path: str, victim: dict[str, Any]) -> Any:
     if path.startswith("/api/"):
         if method == "get":
             return client.get(path)
-        body = '{"name": "改名", "owner": null, "history_id": 1, "user": 1, "from_user": 1, "to_user": 1}'
+        body = json.dumps(
+            {"name": "改名", "owner": None, "customer": victim["customer"], "ids": [victim["customer"]],
+             "history_id": victim["customer_history"], "user": victim["user"], "from_user": 1, "to_user": 1}
+        )  # fmt: skip
         return getattr(client, method)(path, body, content_type="application/json")
     if method == "post":
-        return client.post(path, {"name": "改名", "ids": ["1"], "action": "delete", "user": "1"})
+        data = {"name": "改名", "ids": [victim["customer"]], "action": "delete", "user": victim["user"]}
+        return client.post(path, data)
     return getattr(client, method)(path)
 
 
@@ -135,7 +140,7 @@ def test_outsider_cannot_reach_anothers_records(client_as, outsider, victim, pat
     before = _snapshot(victim)
     statuses = set()
     for method in ["get", *UNSAFE]:
-        response = _request(client, method, path)
+        response = _request(client, method, path, victim)
         statuses.add(response.status_code)
         content = response.content.decode(errors="replace")
         assert VICTIM_NAME not in content, f"{method.upper()} {path} shows the victim's customer"
@@ -154,7 +159,7 @@ def test_viewer_is_refused_every_change(client_as, viewer, victim, pattern):
     path = pattern.path(**(_values(pattern, victim) or {}))
     before = _snapshot(victim)
     for method in UNSAFE:
-        response = _request(client, method, path)
+        response = _request(client, method, path, victim)
         assert response.status_code == 403, f"{method.upper()} {path}: {response.status_code}"
     assert _snapshot(victim) == before
 
