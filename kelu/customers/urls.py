@@ -15,6 +15,7 @@ urlpatterns = [
     path("customers/<int:pk>/shares/<int:user_id>/remove/", views.customer_unshare, name="unshare"),
     path("customers/<int:pk>/history/", views.customer_history, name="history"),
     path("customers/<int:pk>/history/<int:history_id>/revert/", views.customer_revert, name="revert"),
+    path("customers/<int:pk>/contacts/", views.contacts_card, name="contacts_card"),
     path("customers/<int:customer_pk>/contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/", views.contact_list, name="contacts"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),

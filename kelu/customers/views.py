@@ -327,10 +327,12 @@ def contact_create(request: AuthenticatedRequest, customer_pk: int) -> HttpRespo
         except ValidationError as error:
             form.add_service_errors(error)
         else:
+            if request.htmx:
+                return _contacts_card(request, customer, retarget=True)
             messages.success(request, _("The contact was added."))
             return redirect(customer)
     context = {"form": form, "points": points, "customer": customer, "tags": _tag_names()}
-    return render(request, "customers/contact_form.html", context)
+    return render(request, _form_template(request, "customers/contact_form.html"), context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -363,10 +365,37 @@ def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_service_errors(error)
         else:
+            if request.htmx and contact.customer:
+                return _contacts_card(request, contact.customer, retarget=True)
             messages.success(request, _("Your changes were saved."))
             return redirect(contact.customer or contact)
     context = {"form": form, "points": points, "contact": contact, "customer": contact.customer, "tags": _tag_names()}
-    return render(request, "customers/contact_form.html", context)
+    return render(request, _form_template(request, "customers/contact_form.html"), context)
+
+
+def _form_template(request: AuthenticatedRequest, template: str) -> str:
+    """Inline editing loads just the form into the page (and re-renders it with its errors)."""
+    return f"{template}#form" if request.htmx else template
+
+
+def _contacts_card(request: AuthenticatedRequest, customer: Customer, *, retarget: bool = False) -> HttpResponse:
+    customer = _customer(request, customer.pk)
+    context = {
+        "customer": customer,
+        "contacts": list(customer.contacts.all()),
+        "can_edit": permissions.may_edit_customer(request.user, customer),
+    }
+    response = render(request, "customers/customer_detail.html#contacts", context)
+    if retarget:  # the form asked to replace itself; on success the whole card is fresh
+        response["HX-Retarget"] = "#contacts-card"
+        response["HX-Reswap"] = "outerHTML"
+    return response
+
+
+@require_safe
+def contacts_card(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The contacts of a customer as shown on its page (htmx refreshes it after inline edits)."""
+    return _contacts_card(request, _customer(request, pk))
 
 
 @require_safe
@@ -404,6 +433,8 @@ def contact_revert(request: AuthenticatedRequest, pk: int, history_id: int) -> H
 def contact_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contact = _contact(request, pk)
     services.contact_delete(actor=request.user, contact=contact)
+    if request.htmx and contact.customer:
+        return _contacts_card(request, contact.customer)
     messages.success(request, _("“%(name)s” was moved to the trash.") % {"name": contact.name})
     return redirect(contact.customer or "customers:contacts")
 
