@@ -55,6 +55,6 @@ class ReadOnlyRoleMiddleware:
         match = request.resolver_match
         if not user.is_authenticated or (match is not None and "accounts" in match.namespaces):
             return None
-        if is_read_only(user):  # type: ignore[arg-type]
+        if is_read_only(user):
             raise PermissionDenied(_("Your role is read-only."))
         return None

@@ -7,9 +7,9 @@ not editable until claimed) · viewer: records of their teams, read-only.
 Anyone may additionally see the customers shared with them; ``CustomerShare.can_edit`` lets them edit those too.
 """
 
-from typing import Protocol
+from typing import Any, Protocol
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from kelu.accounts.models import Role, User
 
@@ -24,7 +24,7 @@ def team_member_ids(user: User) -> list[int]:
     return list(User.objects.filter(teams__in=user.teams.all()).values_list("id", flat=True).distinct())
 
 
-def shared_customer_ids(user: User, *, editable: bool = False):  # type: ignore[no-untyped-def]
+def shared_customer_ids(user: User, *, editable: bool = False) -> QuerySet[Any]:
     """A subquery of the ids of customers shared with the user (lazy import: customers depends on core)."""
     from kelu.customers.models import CustomerShare
 
@@ -64,7 +64,9 @@ def may_edit(user: User, *, owner_id: int | None, team_id: int | None, customer_
     if role == Role.Key.ADMIN or (owner_id is not None and owner_id == user.pk):
         return True
     if role == Role.Key.MANAGER and (
-        owner_id is None or owner_id in team_member_ids(user) or user.teams.filter(pk=team_id).exists()
+        owner_id is None
+        or owner_id in team_member_ids(user)
+        or (team_id is not None and user.teams.filter(pk=team_id).exists())
     ):
         return True
     return customer_id is not None and shared_customer_ids(user, editable=True).filter(customer_id=customer_id).exists()

@@ -411,14 +411,33 @@ class TagSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "color"]
 
 
-class TagViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(
+    partial_update=extend_schema(description="Rename or recolour (administrators)."),
+    destroy=extend_schema(description="Remove the tag from every record and delete it (administrators)."),
+)
+class TagViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = TagSerializer
     queryset = Tag.objects.all()
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def perform_create(self, serializer: Any) -> None:
-        user = acting_user(self.request)
-        services._require_writer(user)
-        serializer.save()
+        serializer.instance = services.tag_save(actor=acting_user(self.request), tag=Tag(**serializer.validated_data))
+
+    def perform_update(self, serializer: Any) -> None:
+        tag = serializer.instance
+        for key, value in serializer.validated_data.items():
+            setattr(tag, key, value)
+        services.tag_save(actor=acting_user(self.request), tag=tag)
+
+    def perform_destroy(self, instance: Tag) -> None:
+        services.tag_delete(actor=acting_user(self.request), tag=instance)
 
 
 class FieldDefinitionSerializer(serializers.ModelSerializer):

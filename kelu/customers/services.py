@@ -118,6 +118,31 @@ def _resolve_owner_and_team(actor: User, values: dict[str, Any], errors: dict[st
             values["team"] = found
 
 
+@transaction.atomic
+def tag_save(*, actor: User, tag: Tag) -> Tag:
+    """Create a tag (anyone who writes), or rename / recolour one (administrators: it changes every record)."""
+    if tag.pk is None:
+        _require_writer(actor)
+    else:
+        _require_admin(actor)
+    tag.name = " ".join(tag.name.split())[:50]
+    errors: dict[str, list[Any]] = {}
+    _collect_model_errors(tag, errors)
+    if Tag.objects.filter(name__iexact=tag.name).exclude(pk=tag.pk).exists():
+        errors.setdefault("name", []).append(_("A tag with this name exists already."))
+    if errors:
+        raise ValidationError(errors)
+    tag.save()
+    return tag
+
+
+@transaction.atomic
+def tag_delete(*, actor: User, tag: Tag) -> None:
+    """Remove the tag from every record and delete it (administrators)."""
+    _require_admin(actor)
+    tag.delete()
+
+
 def tags_resolve(names: Iterable[str]) -> list[Tag]:
     """Tags by name, created on the fly; names are trimmed and case-insensitively unique."""
     result: list[Tag] = []

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kelu.core.forms import StyledFormMixin
 from kelu.core.text import clean_text, pinyin_of
-from kelu.customers.models import ChoiceOption, FieldDefinition, key_validator
+from kelu.customers.models import ChoiceOption, FieldDefinition, Tag, key_validator
 
 KEY_HELP = _(
     "Stored in the records and used by the API and imports: lower-case letters, digits and underscores. "
@@ -261,3 +261,16 @@ def parse_options(text: str, *, known_keys: set[str]) -> list[dict[str, str]]:
     if not options:
         raise ValidationError(_("A select field needs at least one option."))
     return options
+
+
+class TagForm(ServiceErrorsMixin, StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "color"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._apply_styles()
+
+    def validate_unique(self) -> None:
+        """The service checks uniqueness (case-insensitively) and reports it on the name."""

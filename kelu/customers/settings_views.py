@@ -1,4 +1,4 @@
-"""Administrators' settings: options of the built-in choice fields and custom field definitions.
+"""Administrators' settings: options of the built-in choice fields, custom field definitions and tags.
 
 Every page answers 403 to anyone but an administrator, whatever the method; the services check again on write.
 """
@@ -9,8 +9,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -18,8 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from kelu.accounts.http import AuthenticatedRequest
 from kelu.accounts.models import Role
 from kelu.customers import selectors, services
-from kelu.customers.models import ChoiceOption, FieldDefinition
-from kelu.customers.settings_forms import ChoiceOptionForm, FieldDefinitionForm
+from kelu.customers.models import ChoiceOption, FieldDefinition, Tag
+from kelu.customers.settings_forms import ChoiceOptionForm, FieldDefinitionForm, TagForm
 
 View = Callable[..., HttpResponse]
 
@@ -284,3 +285,39 @@ def field_restore(request: AuthenticatedRequest, entity: str, pk: int) -> HttpRe
     definition, _definitions = _definition(entity, pk)
     _set_field_active(request, definition, active=True)
     return redirect(_fields_url(entity))
+
+
+# --- tags ------------------------------------------------------------------------------------------------------------
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def tags(request: AuthenticatedRequest) -> HttpResponse:
+    """All tags with how many customers and contacts carry them; rename, recolour (POST with ``pk``) or add."""
+    edited: Tag | None = None
+    form = TagForm()
+    if request.method == "POST":
+        edited = get_object_or_404(Tag, pk=request.POST["pk"]) if request.POST.get("pk") else Tag()
+        form = TagForm(request.POST, instance=edited)
+        if form.is_valid():
+            try:
+                services.tag_save(actor=request.user, tag=form.instance)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("Tag “%(name)s” was saved.") % {"name": form.instance.name})
+                return redirect("settings:tags")
+    rows = Tag.objects.annotate(
+        customer_count=Count("customers", distinct=True), contact_count=Count("contacts", distinct=True)
+    )
+    context = {"rows": rows, "form": form, "edited": edited, "colors": Tag.Color.choices}
+    return render(request, "settings/tags.html", context)
+
+
+@admin_required
+@require_POST
+def tag_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    tag = get_object_or_404(Tag, pk=pk)
+    services.tag_delete(actor=request.user, tag=tag)
+    messages.success(request, _("Tag “%(name)s” was deleted.") % {"name": tag.name})
+    return redirect("settings:tags")

@@ -257,7 +257,7 @@ def customer_share(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 request, _("%(user)s can now work on this customer.") % {"user": form.cleaned_data["user"]}
             )
     else:
-        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        messages.error(request, " ".join(str(message) for errors in form.errors.values() for message in errors))
     return redirect(customer)
 
 
