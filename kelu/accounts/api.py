@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from kelu.accounts import services
 from kelu.accounts.models import Team, User
-from kelu.core.api import acting_user
+from kelu.core.api import StrictInput, acting_user
 
 
 class MeOutput(serializers.ModelSerializer):
@@ -19,7 +19,7 @@ class MeOutput(serializers.ModelSerializer):
         fields = ["id", "username", "display_name", "email", "role", "teams", "language", "time_zone"]
 
 
-class MeInput(serializers.ModelSerializer):
+class MeInput(StrictInput, serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["display_name", "language", "time_zone"]

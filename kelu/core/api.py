@@ -1,9 +1,10 @@
 """Shared API building blocks."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import pagination, permissions
+from rest_framework import pagination, permissions, serializers
 from rest_framework.request import Request
 
 from kelu.accounts.models import User
@@ -37,3 +38,30 @@ class WritableRole(permissions.IsAuthenticated):
         if not super().has_permission(request, view):
             return False
         return request.method in permissions.SAFE_METHODS or not is_read_only(request.user)
+
+
+class AdministratorsChange(WritableRole):
+    """Everyone reads; only administrators change (settings-like resources). Checked before the input is."""
+
+    message = _("Only administrators may change this.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or request.user.is_admin
+
+
+class StrictInput(serializers.Serializer):
+    """Input that refuses fields it does not take (``id``, ``role``, ``created_at``, typos) instead of ignoring them.
+
+    A client that believes it changed something must hear that it did not.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - writable)
+            if unknown:
+                message = _("This field cannot be set here.")
+                raise serializers.ValidationError({name: [message] for name in unknown})
+        return super().to_internal_value(data)

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kelu.accounts.models import User
-from kelu.core.api import acting_user
+from kelu.core.api import AdministratorsChange, StrictInput, WritableRole, acting_user
 from kelu.core.masking import sees_full_contacts, shown_value
 from kelu.core.permissions import may_see_full_contacts
 from kelu.customers import selectors, services
@@ -24,7 +24,7 @@ from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer,
 # --- serializers -----------------------------------------------------------------------------------------------------
 
 
-class PointSerializer(serializers.ModelSerializer):
+class PointSerializer(StrictInput, serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
     kind = serializers.ChoiceField(choices=ContactPoint.Kind.choices, default=ContactPoint.Kind.PHONE)
     value = serializers.CharField(max_length=300)
@@ -68,7 +68,7 @@ class ContactOutput(serializers.ModelSerializer):
         return data
 
 
-class ContactInput(serializers.Serializer):
+class ContactInput(StrictInput, serializers.Serializer):
     customer = serializers.IntegerField(required=False, allow_null=True)
     name = serializers.CharField(max_length=100)
     title = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -98,7 +98,7 @@ class CustomerOutput(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class CustomerInput(serializers.Serializer):
+class CustomerInput(StrictInput, serializers.Serializer):
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=Customer.Kind.choices, required=False)
     owner = serializers.IntegerField(required=False, allow_null=True, help_text=_("User id; null = public pool."))
@@ -122,7 +122,7 @@ class CustomerInput(serializers.Serializer):
     version = serializers.IntegerField(required=False, help_text=_("The version you edited; a stale one gets 409."))
 
 
-class ShareSerializer(serializers.ModelSerializer):
+class ShareSerializer(StrictInput, serializers.ModelSerializer):
     user = serializers.IntegerField(source="user_id", help_text=_("The colleague's user id."))
 
     class Meta:
@@ -131,7 +131,7 @@ class ShareSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
-class TransferInput(serializers.Serializer):
+class TransferInput(StrictInput, serializers.Serializer):
     from_user = serializers.IntegerField()
     to_user = serializers.IntegerField()
 
@@ -155,7 +155,7 @@ class HistoryEntry(serializers.Serializer):
     changes = HistoryChange(many=True)
 
 
-class RevertInput(serializers.Serializer):
+class RevertInput(StrictInput, serializers.Serializer):
     history_id = serializers.IntegerField()
 
 
@@ -405,7 +405,7 @@ class ContactViewSet(
 # --- tags, custom fields, choices ------------------------------------------------------------------------------------
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(StrictInput, serializers.ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name", "color"]
@@ -426,6 +426,10 @@ class TagViewSet(
     serializer_class = TagSerializer
     queryset = Tag.objects.all()
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_permissions(self) -> list[Any]:
+        # Tagging creates tags on the fly, so anyone who writes may add one; the rest changes every record.
+        return [WritableRole() if self.action == "create" else AdministratorsChange()]
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.tag_save(actor=acting_user(self.request), tag=Tag(**serializer.validated_data))
@@ -457,6 +461,7 @@ class FieldDefinitionViewSet(
 
     serializer_class = FieldDefinitionSerializer
     queryset = FieldDefinition.objects.all()
+    permission_classes = [AdministratorsChange]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer: Any) -> None:
