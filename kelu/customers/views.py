@@ -145,10 +145,8 @@ def customer_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "version": customer.version,
     }
     form = forms.CustomerForm(request.POST or None, actor=request.user, initial=initial, custom=customer.custom)
-    points = forms.PointFormSet(
-        request.POST or None, prefix="points", initial=forms.point_initial(customer.points.all())
-    )
-    if request.method == "POST" and form.is_valid() and points.is_valid():
+    points = _existing_points(request, customer.points.all())
+    if request.method == "POST" and form.is_valid() and (points is None or points.is_valid()):
         try:
             services.customer_update(
                 actor=request.user,
@@ -156,7 +154,7 @@ def customer_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 values=form.field_values(),
                 version=form.cleaned_data.get("version"),
                 tags=form.tag_names(),
-                points=forms.point_items(points),
+                points=forms.point_items(points) if points else None,
                 custom=form.custom_values(),
             )
         except Conflict as conflict:
@@ -168,6 +166,13 @@ def customer_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             return redirect(customer)
     context = {"form": form, "points": points, "customer": customer, "tags": _tag_names()}
     return render(request, "customers/customer_form.html", context)
+
+
+def _existing_points(request: AuthenticatedRequest, current: Any) -> Any:
+    """The phones/emails editor, or None for users who may not see them in full (they stay as they are)."""
+    if not permissions.may_see_full_contacts(request.user):
+        return None
+    return forms.PointFormSet(request.POST or None, prefix="points", initial=forms.point_initial(current))
 
 
 def _tag_names() -> list[str]:
@@ -346,17 +351,17 @@ def contact_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "version": contact.version,
     }
     form = forms.ContactForm(request.POST or None, initial=initial, custom=contact.custom)
-    points = forms.PointFormSet(
-        request.POST or None, prefix="points", initial=forms.point_initial(contact.points.all())
-    )
-    if request.method == "POST" and form.is_valid() and points.is_valid():
+    if not permissions.may_see_full_contacts(request.user):
+        del form.fields["wechat"]
+    points = _existing_points(request, contact.points.all())
+    if request.method == "POST" and form.is_valid() and (points is None or points.is_valid()):
         try:
             services.contact_update(
                 actor=request.user,
                 contact=contact,
                 values=form.field_values(),
                 version=form.cleaned_data.get("version"),
-                points=forms.point_items(points),
+                points=forms.point_items(points) if points else None,
                 tags=form.tag_names(),
                 custom=form.custom_values(),
             )

@@ -207,3 +207,16 @@ def test_one_cannot_change_ones_own_role(api_client, owner):
     assert response.status_code == 400 and "role" in response.json()["errors"]
     owner.refresh_from_db()
     assert owner.role_id == "sales"
+
+
+def test_a_writer_without_full_contact_rights_edits_without_seeing_or_losing_phones(client_as, owner, owned):
+    owner.role.can_see_full_contacts = False
+    owner.role.save()
+    contact = owned.contacts.get()
+    client = client_as(owner)
+    page = client.get(f"/contacts/{contact.pk}/edit/")
+    assert "13912345678" not in page.content.decode() and 'data-testid="points-hidden"' in page.content.decode()
+    response = client.post(f"/contacts/{contact.pk}/edit/", {"name": "李雷雷", "version": contact.version})
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.name == "李雷雷" and [p.normalized for p in contact.points.all()] == ["+8613912345678"]
