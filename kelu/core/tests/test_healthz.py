@@ -58,3 +58,9 @@ def test_healthz_works_for_a_logged_in_user_too(owner_client):
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_healthz_rejects_other_methods(client, db, method):
     assert getattr(client, method)("/healthz").status_code == 405
+
+
+def test_healthz_is_not_redirected_to_https_while_pages_are(client, db):
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/accounts/login/").status_code == 301
