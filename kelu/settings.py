@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "simple_history",
     "kelu.accounts",
     "kelu.customers",
+    "kelu.quality",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from kelu.accounts import api as accounts_api
 from kelu.core import views as core_views
 from kelu.customers import api as customers_api
+from kelu.quality import api as quality_api
 
 router = SimpleRouter()
 router.register("customers", customers_api.CustomerViewSet, basename="customers")
@@ -15,6 +16,9 @@ router.register("fields", customers_api.FieldDefinitionViewSet, basename="fields
 router.register("choices", customers_api.ChoiceOptionViewSet, basename="choices")
 
 api_v1 = [
+    path("customers/merge/", quality_api.customers_merge, name="customers-merge"),  # before the router's <pk>
+    path("merges/<int:pk>/undo/", quality_api.merge_undo, name="merges-undo"),
+    path("duplicates/", quality_api.duplicate_groups, name="duplicates"),
     *router.urls,
     path("users/me/", accounts_api.me, name="users-me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -30,6 +34,7 @@ urlpatterns = [
     path("", include("kelu.core.urls")),
     path("", include("kelu.customers.urls")),
     path("accounts/", include("kelu.accounts.urls")),
+    path("quality/", include("kelu.quality.urls")),
     path("settings/", include("kelu.customers.settings_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("healthz", core_views.healthz, name="healthz"),

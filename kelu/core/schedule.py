@@ -7,8 +7,9 @@ from django_tasks.base import Task
 
 def recurring_tasks() -> list[Task]:
     from kelu.customers.tasks import purge_trash
+    from kelu.quality.tasks import refresh_duplicates
 
-    return [purge_trash]
+    return [purge_trash, refresh_duplicates]
 
 
 def ensure_recurring_tasks() -> list[str]:

@@ -16,6 +16,8 @@ from kelu.accounts.services import token_create
 from kelu.core.tests.endpoints import Pattern, url_patterns
 from kelu.customers import services
 from kelu.customers.models import Contact, ContactPoint, Customer, CustomerShare
+from kelu.quality import services as quality
+from kelu.quality.models import Merge
 
 PATTERNS = url_patterns()
 UNSAFE = ["post", "put", "patch", "delete"]
@@ -55,6 +57,9 @@ def victim(owner, teammate) -> dict[str, Any]:
     trashed_contact = customer.contacts.get(name="Emily Chen")
     services.contact_delete(actor=owner, contact=trashed_contact)
     token, _raw = token_create(user=owner, name="victim")
+    twin = services.customer_create(actor=owner, values={"name": f"{VICTIM_NAME}（北京）"})
+    merged_away = services.customer_create(actor=owner, values={"name": f"{VICTIM_NAME}北京分公司"})
+    merge = quality.customers_merge(actor=owner, survivor=twin, others=[merged_away])
     return {
         "customer": customer.pk,
         "contact": contact.pk,
@@ -64,6 +69,7 @@ def victim(owner, teammate) -> dict[str, Any]:
         "contact_history": contact.history.earliest("history_date").history_id,
         "user": teammate.pk,
         "token": token.pk,
+        "merge": merge.pk,
     }
 
 
@@ -72,6 +78,8 @@ def _values(pattern: Pattern, victim: dict[str, Any]) -> dict[str, Any] | None:
     name = pattern.name
     if name.startswith(ADMIN_ONLY):
         return {}  # configuration, not customer data: made-up parameters, refused before any lookup
+    if "merge" in name:
+        return {param: victim["merge"] for param in pattern.params}
     contact_route = "contact" in name
     trash_route = "trash" in name or name.endswith("-restore")
     values: dict[str, Any] = {}
@@ -105,6 +113,7 @@ def _snapshot(victim: dict[str, Any]) -> list[Any]:
         list(CustomerShare.objects.filter(customer__in=customers).order_by("pk").values()),
         list(Customer.tags.through.objects.filter(customer__in=customers).order_by("pk").values()),
         list(ApiToken.objects.filter(pk=victim["token"]).values()),
+        list(Merge.objects.filter(pk=victim["merge"]).values()),
         Customer.history.filter(id__in=customers).count(),
         Contact.history.filter(customer_id__in=customers).count(),
     ]
@@ -127,7 +136,7 @@ def _request(client: Client, method: str, path: str, victim: dict[str, Any]) -> 
 
 def test_every_parameter_is_known():
     victim = {key: 1 for key in ("customer", "contact", "trashed", "trashed_contact")}
-    victim |= {"customer_history": 1, "contact_history": 1, "user": 1, "token": 1}
+    victim |= {"customer_history": 1, "contact_history": 1, "user": 1, "token": 1, "merge": 1}
     unknown = [str(p) for p in PATTERNS if p.params and _values(p, victim) is None]
     assert not unknown, f"Teach _values() which records these patterns name: {unknown}"
 

@@ -1,0 +1,166 @@
+"""The duplicate finder: probable duplicate customers, found without comparing every pair.
+
+Blocking: customers sharing a valid normalised phone or email are candidates at once; companies are grouped by a
+*company key* (the name without legal suffixes, bracketed parts, a leading region and punctuation), and only names in
+the same block of similar keys are compared, with rapidfuzz. The company key is Kelu's own because it encodes how
+Chinese company names vary (北京鑫淼科技有限公司 / 鑫淼科技（北京）有限责任公司 / Xinmiao Tech Co., Ltd.); rapidfuzz
+does the string similarity. Individuals are matched by phone and email only: many people share a name.
+"""
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from rapidfuzz import fuzz, process
+
+from kelu.customers.models import ContactPoint, Customer
+from kelu.quality.models import CustomerDuplicate, DuplicateScan, Reason
+
+SCORES = {Reason.PHONE: 100, Reason.EMAIL: 95}
+SAME_KEY_SCORE = 90
+FUZZY_CUTOFF = 88
+BLOCK_LIMIT = 3000  # larger blocks are compared by exact key only (bounded work on common prefixes)
+
+_REGIONS = (  # noqa: SIM905 (a readable block of names)
+    "北京 上海 天津 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 "
+    "云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门 深圳 广州 杭州 南京 苏州 成都 武汉 西安 厦门 青岛 "
+    "大连 宁波 无锡 长沙 郑州 济南 合肥 福州 昆明 沈阳 长春 哈尔滨 石家庄 太原 南昌 南宁 贵阳 兰州 东莞 佛山"
+).split()
+_REGION = "|".join(sorted(_REGIONS, key=len, reverse=True))
+_REGION_PREFIX = re.compile(rf"^(?:{_REGION})(?:省|市|自治区)?")
+_SUFFIXES = re.compile(
+    r"(股份有限公司|有限责任公司|有限公司|集团公司|集团|分公司|公司|工作室|商行|"
+    r"co\.?,?\s*ltd\.?|company\s+limited|limited|ltd\.?|inc\.?|llc|corp\.?|corporation|gmbh|co\.?)$"
+)
+_BRANCH = re.compile(rf"(?:{_REGION})?(?:省|市)?(?:分公司|办事处|分部|分店)$")
+_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
+_NOISE = re.compile(r"[\s\W_]+")
+
+
+def company_key(name: str) -> str:
+    """鑫淼科技（北京）有限公司 → 鑫淼科技; Xinmiao Tech Co., Ltd. → xinmiaotech."""
+    text = unicodedata.normalize("NFKC", name).lower().strip()
+    text = _BRANCH.sub("", _BRACKETS.sub("", text))
+    for _round in range(2):  # "…科技股份有限公司" then "…集团"
+        text = _SUFFIXES.sub("", text.strip(" .,"))
+    text = _REGION_PREFIX.sub("", text)
+    return _NOISE.sub("", text)
+
+
+def _pairs_sharing(kind: str, customer_ids: Iterable[int] | None) -> Iterator[tuple[int, int]]:
+    """Pairs of living customers that share a valid normalised phone or email (their own or a contact's)."""
+    points = ContactPoint.objects.filter(kind=kind, is_valid=True).exclude(normalized="")
+    points = points.annotate(owner_id=Coalesce(F("customer_id"), F("contact__customer_id"))).filter(
+        Q(customer__deleted_at__isnull=True, customer__isnull=False)
+        | Q(
+            contact__customer__deleted_at__isnull=True,
+            contact__deleted_at__isnull=True,
+            contact__customer__isnull=False,
+        )
+    )
+    if customer_ids is not None:
+        ids = list(customer_ids)
+        values = points.filter(Q(customer_id__in=ids) | Q(contact__customer_id__in=ids)).values("normalized")
+        points = points.filter(normalized__in=values)
+    rows = points.order_by("normalized").values_list("normalized", "owner_id").iterator(chunk_size=20000)
+    for _value, group in groupby(rows, key=lambda row: row[0]):
+        owners = sorted({owner for _v, owner in group})
+        for index, left in enumerate(owners):
+            for right in owners[
+                index + 1 : index + 21
+            ]:  # a number shared by hundreds is a switchboard, not a duplicate
+                yield left, right
+
+
+def _company_pairs(customer_ids: Iterable[int] | None) -> Iterator[tuple[int, int, int]]:
+    companies = Customer.objects.filter(deleted_at__isnull=True, kind=Customer.Kind.COMPANY)
+    keys: dict[str, list[int]] = defaultdict(list)
+    for pk, name in companies.values_list("pk", "name").iterator(chunk_size=20000):
+        key = company_key(name)
+        if len(key) >= 2:
+            keys[key].append(pk)
+    wanted: set[str] | None = None
+    if customer_ids is not None:
+        ids = set(customer_ids)
+        wanted = {key for key, pks in keys.items() if ids.intersection(pks)}
+    for key, pks in keys.items():
+        if wanted is not None and key not in wanted:
+            continue
+        for index, left in enumerate(pks):
+            for right in pks[index + 1 : index + 21]:
+                yield min(left, right), max(left, right), SAME_KEY_SCORE
+    # Similar keys: compared only within blocks of keys that start alike.
+    blocks: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        blocks[key[:2]].append(key)
+    for block in blocks.values():
+        if len(block) < 2 or len(block) > BLOCK_LIMIT:
+            continue
+        targets = block if wanted is None else [key for key in block if key in wanted]
+        if not targets:
+            continue
+        for key in targets:
+            for other, score, _index in process.extract(
+                key, block, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=10
+            ):
+                if other == key:
+                    continue
+                score = int(score)
+                for left in keys[key][:5]:
+                    for right in keys[other][:5]:
+                        if left != right:
+                            yield min(left, right), max(left, right), min(score, SAME_KEY_SCORE - 1)
+
+
+def find_pairs(customer_ids: Iterable[int] | None = None) -> dict[tuple[int, int], tuple[str, int]]:
+    """Probable duplicate pairs (all, or those involving ``customer_ids``) with their best reason and score."""
+    ids = None if customer_ids is None else list(customer_ids)
+    found: dict[tuple[int, int], tuple[str, int]] = {}
+
+    def keep(pair: tuple[int, int], reason: str, score: int) -> None:
+        if pair not in found or found[pair][1] < score:
+            found[pair] = (reason, score)
+
+    for kind, reason in (("phone", Reason.PHONE), ("email", Reason.EMAIL)):
+        for pair in _pairs_sharing(kind, ids):
+            keep(pair, reason, SCORES[reason])
+    for left, right, score in _company_pairs(ids):
+        keep((left, right), Reason.NAME, score)
+    return found
+
+
+def scan(*, full: bool = False) -> DuplicateScan:
+    """Find duplicates among everything (``full``) or among customers changed since the last scan."""
+    previous = DuplicateScan.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
+    run = DuplicateScan.objects.create(started_at=timezone.now(), full=full or previous is None)
+    changed: list[int] | None = None
+    if not run.full:
+        assert previous is not None
+        changed = list(Customer.objects.filter(updated_at__gte=previous.started_at).values_list("pk", flat=True))
+    pairs = find_pairs(changed) if changed is None or changed else {}
+    with transaction.atomic():
+        stale = CustomerDuplicate.objects.filter(dismissed_at__isnull=True)
+        if changed is not None:
+            stale = stale.filter(Q(left_id__in=changed) | Q(right_id__in=changed))
+        dismissed = set(CustomerDuplicate.objects.filter(dismissed_at__isnull=False).values_list("left_id", "right_id"))
+        stale.delete()
+        CustomerDuplicate.objects.bulk_create(
+            [
+                CustomerDuplicate(left_id=left, right_id=right, reason=reason, score=score)
+                for (left, right), (reason, score) in pairs.items()
+                if (left, right) not in dismissed
+            ],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+        run.checked = Customer.objects.count() if changed is None else len(changed)
+        run.pairs = len(pairs)
+        run.finished_at = timezone.now()
+        run.save()
+    return run

@@ -1,0 +1,68 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Reason(models.TextChoices):
+    PHONE = "phone", _("Same phone number")
+    EMAIL = "email", _("Same email address")
+    NAME = "name", _("Same or similar name")
+
+
+class CustomerDuplicate(models.Model):
+    """Two customers that are probably the same; ``left_id < right_id``. Found by the scan, never written by users."""
+
+    left = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    score = models.PositiveSmallIntegerField(_("score"))
+    found_at = models.DateTimeField(_("found at"), auto_now=True)
+    dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-score", "left_id", "right_id"]
+        constraints = [models.UniqueConstraint(fields=["left", "right"], name="customer_duplicate_pair")]
+        indexes = [models.Index(fields=["right"], name="customer_duplicate_right")]
+
+    def __str__(self) -> str:
+        return f"{self.left_id} ~ {self.right_id} ({self.reason} {self.score})"
+
+
+class Merge(models.Model):
+    """A merge of customers, with what is needed to undo it exactly."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    survivor = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="merges")
+    merged_ids = models.JSONField(_("merged records"), default=list)
+    # Survivor's fields, tags and version before the merge, and which related rows moved from which record.
+    snapshot = models.JSONField(default=dict)
+    created_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+
+    def __str__(self) -> str:
+        return f"{self.merged_ids} → {self.survivor_id}"
+
+
+class DuplicateScan(models.Model):
+    """One run of the duplicate finder; the next incremental run checks what changed since ``started_at``."""
+
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    full = models.BooleanField(_("full scan"), default=False)
+    checked = models.PositiveIntegerField(_("customers checked"), default=0)
+    pairs = models.PositiveIntegerField(_("pairs found"), default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {'full' if self.full else 'incremental'}"

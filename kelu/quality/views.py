@@ -1,0 +1,126 @@
+"""Pages of the duplicate finder and the merge: thin over the quality selectors and services."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from kelu.accounts.http import AuthenticatedRequest
+from kelu.accounts.models import Role
+from kelu.core.errors import Conflict
+from kelu.customers.models import Customer, FieldDefinition
+from kelu.customers.selectors import choice_labels, customers_visible_to, field_definitions
+from kelu.quality import selectors, services, tasks
+from kelu.quality.models import DuplicateScan
+
+
+def _require_finder(request: AuthenticatedRequest) -> None:
+    if request.user.role_id not in (Role.Key.ADMIN, Role.Key.MANAGER):
+        raise PermissionDenied(_("The duplicate finder is for managers and administrators."))
+
+
+@require_safe
+def duplicates(request: AuthenticatedRequest) -> HttpResponse:
+    _require_finder(request)
+    context = {
+        "groups": selectors.duplicate_groups_visible_to(request.user),
+        "last_scan": DuplicateScan.objects.filter(finished_at__isnull=False).first(),
+    }
+    return render(request, "quality/duplicates.html", context)
+
+
+@require_POST
+def duplicates_scan(request: AuthenticatedRequest) -> HttpResponse:
+    _require_finder(request)
+    tasks.scan_duplicates.enqueue(full=True)
+    messages.success(request, _("A full scan was started; reload this page in a while to see its results."))
+    return redirect("quality:duplicates")
+
+
+@require_POST
+def duplicates_dismiss(request: AuthenticatedRequest) -> HttpResponse:
+    """ "Not duplicates": hide the pairs among the given customers."""
+    _require_finder(request)
+    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    for pair in selectors.duplicate_pairs_visible_to(request.user).filter(left__in=ids, right__in=ids):
+        services.duplicate_dismiss(actor=request.user, pair=pair)
+    messages.success(request, _("These customers will not be suggested as duplicates again."))
+    return redirect("quality:duplicates")
+
+
+def _merge_rows(records: list[Customer]) -> list[dict[str, Any]]:
+    """One row per field: its label and each record's shown value (choosable when the values differ)."""
+    labels = choice_labels()
+    rows = []
+    for name in services.MERGE_FIELDS:
+        field: Any = Customer._meta.get_field(name)
+        values = []
+        for record in records:
+            value = getattr(record, name)
+            shown = labels.get(name, {}).get(value, value) if name in labels else value
+            values.append((record.pk, "" if shown in (None, "") else str(shown)))
+        rows.append(
+            {"key": name, "label": field.verbose_name, "values": values, "differ": len({v for _pk, v in values}) > 1}
+        )
+    for definition in field_definitions(FieldDefinition.Entity.CUSTOMER):
+        if definition.type == FieldDefinition.Type.MULTI_SELECT:
+            continue  # united, nothing to choose
+        values = [(record.pk, str(record.custom.get(definition.key) or "")) for record in records]
+        rows.append({"key": f"custom.{definition.key}", "label": definition.label, "values": values,
+                     "differ": len({v for _pk, v in values}) > 1})  # fmt: skip
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+def merge(request: AuthenticatedRequest) -> HttpResponse:
+    """Choose the surviving record and, field by field, the value to keep; preview, then merge."""
+    data = request.POST if request.method == "POST" else request.GET
+    ids = list(dict.fromkeys(int(pk) for pk in data.getlist("ids") if pk.isdigit()))
+    records = list(customers_visible_to(request.user).filter(pk__in=ids).prefetch_related("tags", "points"))
+    if len(records) != len(ids) or len(records) < 2:
+        messages.error(request, _("Choose at least two customers you can see to merge."))
+        return redirect("quality:duplicates" if request.user.role_id != Role.Key.SALES else "customers:list")
+    by_pk = {record.pk: record for record in records}
+    survivor_id = int(data.get("survivor") or records[0].pk)
+    survivor = by_pk.get(survivor_id, records[0])
+    others = [record for record in records if record.pk != survivor.pk]
+    choices = {
+        key[7:]: int(value) for key in data if key.startswith("choice_") and (value := str(data.get(key))).isdigit()
+    }
+    try:
+        plan = services.plan_merge(actor=request.user, survivor=survivor, others=others, choices=choices)
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect(survivor)
+    if request.method == "POST" and data.get("confirm"):
+        try:
+            done = services.customers_merge(actor=request.user, survivor=survivor, others=others, choices=choices)
+        except (PermissionDenied, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            return redirect("quality:merge_detail", pk=done.pk)
+    context = {"records": records, "survivor": survivor, "rows": _merge_rows(records), "plan": plan, "choices": choices}
+    return render(request, "quality/merge.html", context)
+
+
+@require_safe
+def merge_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    done = get_object_or_404(selectors.merges_visible_to(request.user).select_related("survivor", "actor"), pk=pk)
+    merged = Customer.objects.filter(pk__in=done.merged_ids)
+    return render(request, "quality/merge_detail.html", {"merge": done, "merged": merged})
+
+
+@require_POST
+def merge_undo(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    done = get_object_or_404(selectors.merges_visible_to(request.user), pk=pk)
+    try:
+        services.merge_undo(actor=request.user, merge=done)
+    except (Conflict, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [getattr(error, "message", str(error))])))
+    else:
+        messages.success(request, _("The merge was undone."))
+    return redirect("quality:merge_detail", pk=done.pk)
