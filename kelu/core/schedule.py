@@ -23,8 +23,21 @@ def ensure_recurring_tasks() -> list[str]:
 
 
 def _pending(task: Task) -> bool:
+    """Whether a run of the task is already queued, scheduled or running (so starting workers do not pile them up)."""
+    if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+        import django_rq
+        from rq.job import Job
+
+        queue = django_rq.get_queue(task.queue_name)
+        ids = [
+            *queue.job_ids,
+            *queue.scheduled_job_registry.get_job_ids(),
+            *queue.started_job_registry.get_job_ids(),
+        ]
+        jobs = Job.fetch_many(ids, connection=queue.connection)
+        return any(job is not None and job.func_name == task.module_path for job in jobs)
     if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
-        return False  # RQ: queue again; the recurring jobs are idempotent.
+        return False
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(task_path=task.module_path, status__in=["READY", "RUNNING"]).exists()
