@@ -82,9 +82,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--access-logfile",
         "-",
         "--forwarded-allow-ips",
-        os.environ.get("KELU_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        "--control-socket",
-        str(settings.DATA_DIR / "gunicorn.ctl"),
+        os.environ.get("KELU_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        "--control-socket",  # one per port: several servers may share a data directory
+        str(settings.DATA_DIR / f"gunicorn-{args.port}.ctl"),
     ]
     commands = [web]
     if not args.no_worker:
