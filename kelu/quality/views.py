@@ -80,7 +80,10 @@ def merge(request: AuthenticatedRequest) -> HttpResponse:
     """Choose the surviving record and, field by field, the value to keep; preview, then merge."""
     data = request.POST if request.method == "POST" else request.GET
     ids = list(dict.fromkeys(int(pk) for pk in data.getlist("ids") if pk.isdigit()))
-    records = list(customers_visible_to(request.user).filter(pk__in=ids).prefetch_related("tags", "points"))
+    # Oldest first: the original record is the natural survivor.
+    records = list(
+        customers_visible_to(request.user).filter(pk__in=ids).order_by("pk").prefetch_related("tags", "points")
+    )
     if len(records) != len(ids) or len(records) < 2:
         messages.error(request, _("Choose at least two customers you can see to merge."))
         return redirect("quality:duplicates" if request.user.role_id != Role.Key.SALES else "customers:list")
