@@ -41,7 +41,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
     if isinstance(exc, Conflict):
         body = problem_body(409, exc.message)
-        body["current_version"] = exc.current_version
+        if exc.current_version is not None:
+            body["current_version"] = exc.current_version
+        body.update(exc.details)
         return Response(body, status=409, content_type=PROBLEM_CONTENT_TYPE)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
@@ -98,7 +100,8 @@ def _title(status: int) -> str:
 class Conflict(Exception):
     """A write based on a stale version of a record (HTTP 409)."""
 
-    def __init__(self, message: str, *, current_version: int | None = None) -> None:
+    def __init__(self, message: str, *, current_version: int | None = None, details: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.current_version = current_version
+        self.details = details or {}

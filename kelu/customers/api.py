@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from kelu.accounts.models import User
 from kelu.core.api import AdministratorsChange, StrictInput, WritableRole, acting_user
+from kelu.core.errors import Conflict
 from kelu.core.masking import sees_full_contacts, shown_value
 from kelu.core.permissions import may_see_full_contacts
 from kelu.customers import selectors, services
@@ -200,7 +201,17 @@ trashed = OpenApiParameter("trashed", bool, description="List the trash instead 
 @extend_schema_view(
     list=extend_schema(parameters=[updated_since, trashed], responses=CustomerOutput),
     retrieve=extend_schema(responses=CustomerOutput),
-    create=extend_schema(request=CustomerInput, responses={201: CustomerOutput}),
+    create=extend_schema(
+        request=CustomerInput,
+        responses={201: CustomerOutput},
+        parameters=[
+            OpenApiParameter(
+                "prevent_duplicates",
+                bool,
+                description="Refuse with 409 (listing them under `duplicates`) when the customer may already exist.",
+            )
+        ],
+    ),
     partial_update=extend_schema(request=CustomerInput, responses=CustomerOutput),
     destroy=extend_schema(description="Move to the trash (restorable)."),
 )
@@ -221,6 +232,8 @@ class CustomerViewSet(
     def create(self, request: Request) -> Response:
         data = _valid(CustomerInput, request.data)
         values, related = _split(data)
+        if request.query_params.get("prevent_duplicates") in ("1", "true"):
+            _refuse_duplicates(request, data)
         contacts = [
             {"values": _split(contact)[0], "points": _points(contact.get("points")) or [],
              "tags": contact.get("tags", []), "custom": contact.get("custom")}
@@ -322,6 +335,22 @@ class CustomerViewSet(
         user = acting_user(self.request)
         fresh = selectors.customer_detail_queryset(user, trashed=customer.deleted_at is not None).get(pk=customer.pk)
         return dict(self.get_serializer(fresh).data)
+
+
+def _refuse_duplicates(request: Request, data: dict[str, Any]) -> None:
+    """``?prevent_duplicates=1``: 409 listing the existing customers (that the caller may see) this one may repeat."""
+    from kelu.quality.duplicates import possible_duplicates  # quality builds on customers
+
+    points = [(point["kind"], point["value"]) for point in data.get("points", [])]
+    points += [(p["kind"], p["value"]) for contact in data.get("contacts", []) for p in contact.get("points", [])]
+    found = possible_duplicates(
+        selectors.customers_visible_to(acting_user(request)), name=data.get("name", ""), points=points
+    )
+    if found:
+        raise Conflict(
+            str(_("This customer may already exist.")),
+            details={"duplicates": [{"id": c.pk, "name": c.name, "reason": reason} for c, reason in found]},
+        )
 
 
 # --- contacts --------------------------------------------------------------------------------------------------------

@@ -11,16 +11,18 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from itertools import groupby
+from itertools import groupby, islice
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
+from kelu.core.text import clean_name
 from kelu.customers.models import ContactPoint, Customer
-from kelu.quality.models import CustomerDuplicate, DuplicateScan, Reason
+from kelu.customers.normalization import normalize_point
+from kelu.quality.models import CompanyKey, CustomerDuplicate, DuplicateScan, Reason
 
 SCORES = {Reason.PHONE: 100, Reason.EMAIL: 95}
 SAME_KEY_SCORE = 90
@@ -159,8 +161,57 @@ def scan(*, full: bool = False) -> DuplicateScan:
             batch_size=2000,
             ignore_conflicts=True,
         )
+        _store_keys(changed)
         run.checked = Customer.objects.count() if changed is None else len(changed)
         run.pairs = len(pairs)
         run.finished_at = timezone.now()
         run.save()
     return run
+
+
+def _store_keys(customer_ids: list[int] | None) -> None:
+    """Keep the company keys used by the as-you-type check in step with the names (all, or the changed ones)."""
+    companies = Customer.objects.filter(deleted_at__isnull=True, kind=Customer.Kind.COMPANY)
+    stored = CompanyKey.objects.all()
+    if customer_ids is not None:
+        companies = companies.filter(pk__in=customer_ids)
+        stored = stored.filter(customer_id__in=customer_ids)
+    stored.delete()
+    rows = (
+        CompanyKey(customer_id=pk, key=key)
+        for pk, name in companies.values_list("pk", "name").iterator(chunk_size=20000)
+        if len(key := company_key(name)) >= 2
+    )
+    while batch := list(islice(rows, 5000)):
+        CompanyKey.objects.bulk_create(batch)
+
+
+def possible_duplicates(
+    visible: QuerySet[Customer], *, name: str = "", points: Iterable[tuple[str, str]] = (), exclude: int | None = None
+) -> list[tuple[Customer, str]]:
+    """Existing customers (among ``visible``) that a new or edited one may duplicate, with the reason.
+
+    Exact lookups on indexed values only, so it can run as the user types.
+    """
+    found: dict[int, str] = {}
+    for kind, raw in points:
+        value = normalize_point(kind, raw)
+        if not value.is_valid or kind not in (Reason.PHONE, Reason.EMAIL):
+            continue
+        hits = visible.filter(
+            Q(points__kind=kind, points__normalized=value.normalized)
+            | Q(contacts__points__kind=kind, contacts__points__normalized=value.normalized, contacts__deleted_at=None)
+        )
+        for pk in hits.values_list("pk", flat=True)[:5]:
+            found.setdefault(pk, kind)
+    name = clean_name(name)
+    if name:
+        for pk in visible.filter(name=name).values_list("pk", flat=True)[:5]:
+            found.setdefault(pk, Reason.NAME)
+        key = company_key(name)
+        if len(key) >= 2:
+            for pk in visible.filter(company_key__key=key).values_list("pk", flat=True)[:5]:
+                found.setdefault(pk, Reason.NAME)
+    found.pop(exclude or 0, None)
+    customers = visible.in_bulk(list(found)[:5])
+    return [(customers[pk], reason) for pk, reason in found.items() if pk in customers]

@@ -66,3 +66,15 @@ class DuplicateScan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {'full' if self.full else 'incremental'}"
+
+
+class CompanyKey(models.Model):
+    """A company's name without suffixes, region and punctuation (see ``duplicates.company_key``), for fast lookups."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="company_key"
+    )
+    key = models.CharField(max_length=200, db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

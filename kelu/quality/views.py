@@ -15,6 +15,7 @@ from kelu.core.errors import Conflict
 from kelu.customers.models import Customer, FieldDefinition
 from kelu.customers.selectors import choice_labels, customers_visible_to, field_definitions
 from kelu.quality import selectors, services, tasks
+from kelu.quality.duplicates import possible_duplicates
 from kelu.quality.models import DuplicateScan
 
 
@@ -127,3 +128,24 @@ def merge_undo(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The merge was undone."))
     return redirect("quality:merge_detail", pk=done.pk)
+
+
+@require_safe
+def check(request: AuthenticatedRequest) -> HttpResponse:
+    """As-you-type warning on the customer form: existing customers (that the user may see) this one may duplicate."""
+    return render(request, "quality/_possible_duplicates.html", {"candidates": _candidates(request.user, request.GET)})
+
+
+def _candidates(user: Any, data: Any) -> list[tuple[Customer, str]]:
+    points = [
+        (data.get(key.replace("-value", "-kind"), "phone"), value)
+        for key, value in data.items()
+        if key.startswith("points-") and key.endswith("-value") and value.strip()
+    ]
+    exclude = data.get("exclude", "")
+    return possible_duplicates(
+        customers_visible_to(user),
+        name=data.get("name", "")[:200],
+        points=points[:20],
+        exclude=int(exclude) if exclude.isdigit() else None,
+    )

@@ -109,3 +109,28 @@ def test_precision_and_recall_on_planted_duplicates(owner):
     precision = len(found & planted) / len(found)
     print(f"planted={len(planted)} found={len(found)} recall={recall:.3f} precision={precision:.3f}")
     assert recall >= 0.95 and precision >= 0.95
+
+
+def test_as_you_type_warning_by_phone_email_and_name(client_as, owner, outsider):
+    existing = _company(owner, "北京鑫淼科技有限公司", points=[{"kind": "phone", "value": "010-6552 9988"}])
+    duplicates.scan(full=True)
+    client = client_as(owner)
+    by_phone = client.get(
+        "/quality/check/", {"name": "新公司", "points-0-kind": "phone", "points-0-value": "+86 10 65529988"}
+    )
+    assert existing.name in by_phone.content.decode()
+    by_name = client.get("/quality/check/", {"name": "鑫淼科技（北京）有限责任公司"})
+    assert existing.name in by_name.content.decode()
+    itself = client.get("/quality/check/", {"name": existing.name, "exclude": existing.pk})
+    assert existing.name not in itself.content.decode()
+    assert existing.name not in client_as(outsider).get("/quality/check/", {"name": existing.name}).content.decode()
+
+
+def test_api_can_refuse_a_probable_duplicate(api_client, owner):
+    existing = _company(owner, "北京鑫淼科技有限公司", points=[{"kind": "phone", "value": "010-6552 9988"}])
+    api_client.force_authenticate(owner)
+    body = {"name": "鑫淼", "points": [{"kind": "phone", "value": "01065529988"}]}
+    response = api_client.post("/api/v1/customers/?prevent_duplicates=1", body, format="json")
+    assert response.status_code == 409
+    assert response.json()["duplicates"] == [{"id": existing.pk, "name": existing.name, "reason": "phone"}]
+    assert api_client.post("/api/v1/customers/", body, format="json").status_code == 201
