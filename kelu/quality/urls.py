@@ -4,6 +4,7 @@ from kelu.quality import views
 
 app_name = "quality"
 urlpatterns = [
+    path("", views.report, name="report"),
     path("check/", views.check, name="check"),
     path("duplicates/", views.duplicates, name="duplicates"),
     path("duplicates/scan/", views.duplicates_scan, name="duplicates_scan"),

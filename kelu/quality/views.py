@@ -149,3 +149,17 @@ def _candidates(user: Any, data: Any) -> list[tuple[Customer, str]]:
         points=points[:20],
         exclude=int(exclude) if exclude.isdigit() else None,
     )
+
+
+@require_safe
+def report(request: AuthenticatedRequest) -> HttpResponse:
+    """Clean-up report: what in the records you can see needs care, each count linking to the matching list."""
+    days = request.GET.get("stale_days", "90")
+    stale_days = int(days) if days.isdigit() and 0 < int(days) <= 3650 else 90
+    context = {
+        "rows": selectors.cleanup_counts(request.user, stale_days=stale_days),
+        "cap": selectors.COUNT_CAP,
+        "stale_days": stale_days,
+        "may_find": request.user.role_id in (Role.Key.ADMIN, Role.Key.MANAGER),
+    }
+    return render(request, "quality/report.html", context)
