@@ -10,7 +10,6 @@ from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kelu.accounts.http import AuthenticatedRequest
@@ -286,27 +285,18 @@ def customer_bulk(request: AuthenticatedRequest) -> HttpResponse:
         messages.error(request, _("Choose at least one customer and an action."))
         return redirect("customers:list")
     action = form.cleaned_data["action"]
+    if action in ("tag", "untag"):
+        value: dict[str, Any] = {"value": forms.split_tags(form.cleaned_data["tags"])}
+    else:
+        value = {"value": form.cleaned_data.get(action)}
+    from kelu.quality.bulk import bulk_edit_start  # quality builds on customers
+
     try:
-        if action == "delete":
-            count = services.customers_bulk_delete(actor=request.user, customers=customers)
-        elif action == "tag":
-            count = services.customers_bulk_update(
-                actor=request.user, customers=customers, add_tags=forms.split_tags(form.cleaned_data["tags"])
-            )
-        elif action == "untag":
-            count = services.customers_bulk_update(
-                actor=request.user, customers=customers, remove_tags=forms.split_tags(form.cleaned_data["tags"])
-            )
-        else:
-            count = services.customers_bulk_update(
-                actor=request.user, customers=customers, values={action: form.cleaned_data[action]}
-            )
+        bulk = bulk_edit_start(actor=request.user, ids=[c.pk for c in customers], action=action, value=value)
     except (PermissionDenied, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    else:
-        message = ngettext("%(count)d customer was changed.", "%(count)d customers were changed.", count)
-        messages.success(request, message % {"count": count})
-    return redirect("customers:list")
+        return redirect("customers:list")
+    return redirect("quality:bulk_detail", pk=bulk.pk)
 
 
 # --- contacts --------------------------------------------------------------------------------------------------------

@@ -78,3 +78,47 @@ class CompanyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class BulkEdit(models.Model):
+    """One change applied to many customers in the background, checked per record, undoable as a whole."""
+
+    class Action(models.TextChoices):
+        OWNER = "owner", _("Change owner")
+        TEAM = "team", _("Change team")
+        LEVEL = "level", _("Change level")
+        STAGE = "stage", _("Change lifecycle stage")
+        SOURCE = "source", _("Change source channel")
+        CUSTOM = "custom", _("Set a custom field")
+        TAG = "tag", _("Add tags")
+        UNTAG = "untag", _("Remove tags")
+        DELETE = "delete", _("Move to trash")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        UNDONE = "undone", _("Undone")
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    value = models.JSONField(_("value"), default=dict, blank=True)  # {"value": ...} or {"key": ..., "value": ...}
+    ids = models.JSONField(default=list)  # the selection, fixed when the edit was asked for
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(_("processed"), default=0)  # checkpoint: ids[:done] are finished
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    refused = models.JSONField(default=list)  # [{"id", "name", "reason"}]
+    previous = models.JSONField(default=dict)  # id → what undo puts back, and the version it left
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} × {len(self.ids)}"
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)

@@ -24,3 +24,11 @@ def refresh_duplicates() -> int:
     if not settings.TESTING:
         refresh_duplicates.using(run_after=timezone.now() + INCREMENTAL_INTERVAL).enqueue()
     return found
+
+
+@task()
+def run_bulk_edit(bulk_id: int) -> int:
+    """Apply a bulk edit (resuming from its checkpoint); returns how many customers changed."""
+    from kelu.quality.bulk import bulk_edit_run
+
+    return bulk_edit_run(bulk_id).changed

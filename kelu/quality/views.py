@@ -15,8 +15,9 @@ from kelu.core.errors import Conflict
 from kelu.customers.models import Customer, FieldDefinition
 from kelu.customers.selectors import choice_labels, customers_visible_to, field_definitions
 from kelu.quality import selectors, services, tasks
+from kelu.quality.bulk import bulk_edit_undo
 from kelu.quality.duplicates import possible_duplicates
-from kelu.quality.models import DuplicateScan
+from kelu.quality.models import BulkEdit, DuplicateScan
 
 
 def _require_finder(request: AuthenticatedRequest) -> None:
@@ -163,3 +164,31 @@ def report(request: AuthenticatedRequest) -> HttpResponse:
         "may_find": request.user.role_id in (Role.Key.ADMIN, Role.Key.MANAGER),
     }
     return render(request, "quality/report.html", context)
+
+
+def _bulk(request: AuthenticatedRequest, pk: int) -> BulkEdit:
+    """Bulk edits are their author's (administrators see all); others' answer 404."""
+    edits = BulkEdit.objects.all() if request.user.is_admin else BulkEdit.objects.filter(actor=request.user)
+    return get_object_or_404(edits, pk=pk)
+
+
+@require_safe
+def bulk_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Progress of a bulk edit (polled by htmx while it runs), then its result and undo."""
+    bulk = _bulk(request, pk)
+    template = "quality/bulk.html#progress" if request.htmx else "quality/bulk.html"
+    return render(request, template, {"bulk": bulk})
+
+
+@require_POST
+def bulk_undo(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    bulk = _bulk(request, pk)
+    try:
+        skipped = bulk_edit_undo(actor=request.user, bulk=bulk)
+    except (Conflict, PermissionDenied) as error:
+        messages.error(request, getattr(error, "message", str(error)))
+    else:
+        messages.success(request, _("The change was undone."))
+        for row in skipped:
+            messages.warning(request, _("%(name)s was changed since and was left alone.") % {"name": row["name"]})
+    return redirect("quality:bulk_detail", pk=bulk.pk)

@@ -17,7 +17,7 @@ from kelu.core.tests.endpoints import Pattern, url_patterns
 from kelu.customers import services
 from kelu.customers.models import Contact, ContactPoint, Customer, CustomerShare
 from kelu.quality import services as quality
-from kelu.quality.models import Merge
+from kelu.quality.models import BulkEdit, Merge
 
 PATTERNS = url_patterns()
 UNSAFE = ["post", "put", "patch", "delete"]
@@ -60,6 +60,7 @@ def victim(owner, teammate) -> dict[str, Any]:
     twin = services.customer_create(actor=owner, values={"name": f"{VICTIM_NAME}（北京）"})
     merged_away = services.customer_create(actor=owner, values={"name": f"{VICTIM_NAME}北京分公司"})
     merge = quality.customers_merge(actor=owner, survivor=twin, others=[merged_away])
+    bulk = BulkEdit.objects.create(actor=owner, action="level", value={"value": "b"}, ids=[customer.pk])
     return {
         "customer": customer.pk,
         "contact": contact.pk,
@@ -70,6 +71,7 @@ def victim(owner, teammate) -> dict[str, Any]:
         "user": teammate.pk,
         "token": token.pk,
         "merge": merge.pk,
+        "bulk": bulk.pk,
     }
 
 
@@ -78,8 +80,9 @@ def _values(pattern: Pattern, victim: dict[str, Any]) -> dict[str, Any] | None:
     name = pattern.name
     if name.startswith(ADMIN_ONLY):
         return {}  # configuration, not customer data: made-up parameters, refused before any lookup
-    if "merge" in name:
-        return {param: victim["merge"] for param in pattern.params}
+    for kind in ("merge", "bulk"):
+        if kind in name:
+            return {param: victim[kind] for param in pattern.params}
     contact_route = "contact" in name
     trash_route = "trash" in name or name.endswith("-restore")
     values: dict[str, Any] = {}
@@ -114,6 +117,7 @@ def _snapshot(victim: dict[str, Any]) -> list[Any]:
         list(Customer.tags.through.objects.filter(customer__in=customers).order_by("pk").values()),
         list(ApiToken.objects.filter(pk=victim["token"]).values()),
         list(Merge.objects.filter(pk=victim["merge"]).values()),
+        list(BulkEdit.objects.filter(pk=victim["bulk"]).values()),
         Customer.history.filter(id__in=customers).count(),
         Contact.history.filter(customer_id__in=customers).count(),
     ]
@@ -136,7 +140,7 @@ def _request(client: Client, method: str, path: str, victim: dict[str, Any]) -> 
 
 def test_every_parameter_is_known():
     victim = {key: 1 for key in ("customer", "contact", "trashed", "trashed_contact")}
-    victim |= {"customer_history": 1, "contact_history": 1, "user": 1, "token": 1, "merge": 1}
+    victim |= {"customer_history": 1, "contact_history": 1, "user": 1, "token": 1, "merge": 1, "bulk": 1}
     unknown = [str(p) for p in PATTERNS if p.params and _values(p, victim) is None]
     assert not unknown, f"Teach _values() which records these patterns name: {unknown}"
 

@@ -109,11 +109,12 @@ def test_delete_restore_and_purge_through_trash(alice, root, customer):
     assert not Customer.objects.filter(pk=customer.pk).exists()
 
 
-def test_bulk_tag_and_level(alice, customer):
+def test_bulk_tag_and_level(alice, customer, django_capture_on_commit_callbacks):
     other = services.customer_create(actor=alice, values={"name": "第二家"})
     client = client_as(alice)
-    client.post(reverse("customers:bulk"), {"action": "tag", "tags": "展会", "ids": [customer.pk, other.pk]})
-    client.post(reverse("customers:bulk"), {"action": "level", "level": "c", "ids": [customer.pk, other.pk]})
+    with django_capture_on_commit_callbacks(execute=True):  # the edit runs in the background once committed
+        client.post(reverse("customers:bulk"), {"action": "tag", "tags": "展会", "ids": [customer.pk, other.pk]})
+        client.post(reverse("customers:bulk"), {"action": "level", "level": "c", "ids": [customer.pk, other.pk]})
     for record in (customer, other):
         record.refresh_from_db()
         assert "展会" in record.tags.values_list("name", flat=True)
