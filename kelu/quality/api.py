@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from kelu.core.api import StrictInput, acting_user
 from kelu.customers.selectors import customers_visible_to
 from kelu.quality import selectors, services
+from kelu.quality.bulk import bulk_edit_start, bulk_edit_undo
+from kelu.quality.models import BulkEdit
 
 
 class MergeInput(StrictInput):
@@ -105,3 +107,57 @@ def duplicate_groups(request: Request) -> Response:
             for group in groups
         ]
     )
+
+
+class BulkEditInput(StrictInput):
+    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=1_000_000)
+    action = serializers.ChoiceField(choices=BulkEdit.Action.choices)
+    key = serializers.CharField(required=False, help_text=_("The custom field, for action “custom”."))
+    value = serializers.JSONField(required=False, help_text=_("New value; a list of tag names for tag/untag."))
+
+
+class BulkEditOutput(serializers.ModelSerializer):
+    total = serializers.IntegerField()
+
+    class Meta:
+        model = BulkEdit
+        fields = ["id", "action", "value", "status", "total", "done", "changed", "refused", "created_at", "finished_at"]
+
+
+@extend_schema(request=BulkEditInput, responses={202: BulkEditOutput})
+@api_view(["POST"])
+def bulk_edit_create(request: Request) -> Response:
+    """Change many customers in the background; poll ``/api/v1/bulk-edits/<id>/`` for progress."""
+    user = acting_user(request)
+    data = BulkEditInput(data=request.data)
+    data.is_valid(raise_exception=True)
+    wanted = data.validated_data["ids"]
+    ids = list(customers_visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+    if len(ids) != len(set(wanted)):
+        get_object_or_404(customers_visible_to(user).none())  # a record the user may not see looks missing
+    value = {"value": data.validated_data.get("value")}
+    if "key" in data.validated_data:
+        value["key"] = data.validated_data["key"]
+    edit = bulk_edit_start(actor=user, ids=ids, action=data.validated_data["action"], value=value)
+    return Response(BulkEditOutput(edit).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _bulk_of(request: Request, pk: int) -> BulkEdit:
+    user = acting_user(request)
+    edits = BulkEdit.objects.all() if user.is_admin else BulkEdit.objects.filter(actor=user)
+    return get_object_or_404(edits, pk=pk)
+
+
+@extend_schema(responses=BulkEditOutput)
+@api_view(["GET"])
+def bulk_edit_detail(request: Request, pk: int) -> Response:
+    return Response(BulkEditOutput(_bulk_of(request, pk)).data)
+
+
+@extend_schema(request=None, responses=BulkEditOutput)
+@api_view(["POST"])
+def bulk_edit_undo_view(request: Request, pk: int) -> Response:
+    """Undo a finished bulk edit; records changed since are listed under ``skipped`` and left alone."""
+    edit = _bulk_of(request, pk)
+    skipped = bulk_edit_undo(actor=acting_user(request), bulk=edit)
+    return Response({**BulkEditOutput(edit).data, "skipped": skipped})

@@ -98,3 +98,19 @@ def test_bulk_custom_field_and_undo(owner, three, django_capture_on_commit_callb
     assert [Customer.objects.get(pk=c.pk).custom.get("region_code") for c in mine] == ["EC-1", "EC-1"]
     bulk_edits.bulk_edit_undo(actor=owner, bulk=edit)
     assert [Customer.objects.get(pk=c.pk).custom.get("region_code") for c in mine] == [None, None]
+
+
+def test_bulk_edit_api(api_client, owner, outsider, three, django_capture_on_commit_callbacks):
+    api_client.force_authenticate(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(
+            "/api/v1/customers/bulk/", {"ids": [three[0].pk], "action": "tag", "value": ["重点"]}, format="json"
+        )
+    assert response.status_code == 202
+    edit_id = response.json()["id"]
+    assert api_client.get(f"/api/v1/bulk-edits/{edit_id}/").json()["changed"] == 1
+    assert api_client.post(f"/api/v1/bulk-edits/{edit_id}/undo/").json()["status"] == "undone"
+    api_client.force_authenticate(outsider)
+    assert api_client.get(f"/api/v1/bulk-edits/{edit_id}/").status_code == 404
+    hidden = api_client.post("/api/v1/customers/bulk/", {"ids": [three[0].pk], "action": "delete"}, format="json")
+    assert hidden.status_code == 404
