@@ -193,25 +193,28 @@ def possible_duplicates(
 
     Exact lookups on indexed values only, so it can run as the user types.
     """
-    found: dict[int, str] = {}
+    # Each lookup goes through an index (normalised value, name, company key) and only then meets the scope.
+    candidates: dict[int, str] = {}
     for kind, raw in points:
         value = normalize_point(kind, raw)
         if not value.is_valid or kind not in (Reason.PHONE, Reason.EMAIL):
             continue
-        hits = visible.filter(
-            Q(points__kind=kind, points__normalized=value.normalized)
-            | Q(contacts__points__kind=kind, contacts__points__normalized=value.normalized, contacts__deleted_at=None)
+        rows = ContactPoint.objects.filter(normalized=value.normalized, kind=kind).values_list(
+            "customer_id", "contact__customer_id"
         )
-        for pk in hits.values_list("pk", flat=True)[:5]:
-            found.setdefault(pk, kind)
+        for own, of_contact in rows[:50]:
+            candidates.setdefault(own or of_contact or 0, kind)
     name = clean_name(name)
     if name:
-        for pk in visible.filter(name=name).values_list("pk", flat=True)[:5]:
-            found.setdefault(pk, Reason.NAME)
+        for pk in Customer.objects.filter(name=name).values_list("pk", flat=True)[:20]:
+            candidates.setdefault(pk, Reason.NAME)
         key = company_key(name)
         if len(key) >= 2:
-            for pk in visible.filter(company_key__key=key).values_list("pk", flat=True)[:5]:
-                found.setdefault(pk, Reason.NAME)
+            for pk in CompanyKey.objects.filter(key=key).values_list("customer_id", flat=True)[:20]:
+                candidates.setdefault(pk, Reason.NAME)
+    candidates.pop(0, None)
+    allowed = set(visible.filter(pk__in=list(candidates)).values_list("pk", flat=True))
+    found = {pk: reason for pk, reason in candidates.items() if pk in allowed}
     found.pop(exclude or 0, None)
     customers = visible.in_bulk(list(found)[:5])
     return [(customers[pk], reason) for pk, reason in found.items() if pk in customers]
