@@ -115,3 +115,20 @@ def test_merge_api_hides_customers_one_may_not_see(api_client, outsider, pair):
     api_client.force_authenticate(outsider)
     response = api_client.post("/api/v1/customers/merge/", {"survivor": a.pk, "others": [b.pk]}, format="json")
     assert response.status_code == 404
+
+
+def test_merge_statements_do_not_grow_with_linked_records(owner):
+    """One UPDATE per related table: merging 5 or 60 linked rows issues the same number of statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for linked in (1, 5, 60):  # the first run warms caches (roles, teams)
+        a = services.customer_create(actor=owner, values={"name": f"甲公司{linked}"})
+        b = services.customer_create(actor=owner, values={"name": f"甲公司{linked}（北京）"})
+        Contact.objects.bulk_create([Contact(customer=b, name=f"联系人{i}", owner=owner) for i in range(linked)])
+        with CaptureQueriesContext(connection) as queries:
+            quality.customers_merge(actor=owner, survivor=a, others=[b])
+        assert Contact.objects.filter(customer=a).count() == linked
+        counts.append(len(queries))
+    assert counts[1] == counts[2]
