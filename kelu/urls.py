@@ -17,6 +17,7 @@ router.register("choices", customers_api.ChoiceOptionViewSet, basename="choices"
 
 api_v1 = [
     path("customers/merge/", quality_api.customers_merge, name="customers-merge"),  # before the router's <pk>
+    path("contacts/merge/", quality_api.contacts_merge, name="contacts-merge"),
     path("customers/bulk/", quality_api.bulk_edit_create, name="customers-bulk"),
     path("bulk-edits/<int:pk>/", quality_api.bulk_edit_detail, name="bulk-edits-detail"),
     path("bulk-edits/<int:pk>/undo/", quality_api.bulk_edit_undo_view, name="bulk-edits-undo"),

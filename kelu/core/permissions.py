@@ -109,3 +109,15 @@ def may_edit_customer(user: User, customer: "CustomerLike") -> bool:
 
 def may_delete_customer(user: User, customer: "CustomerLike") -> bool:
     return may_delete(user, owner_id=customer.owner_id, team_id=customer.team_id)
+
+
+def may_edit_contact(user: User, contact: Any) -> bool:
+    """A contact of a customer follows its customer; a standalone contact its owner."""
+    parent = contact.customer if contact.customer_id else contact
+    return may_edit(
+        user, owner_id=parent.owner_id, team_id=getattr(parent, "team_id", None), customer_id=contact.customer_id
+    )
+
+
+def may_delete_contact(user: User, contact: Any) -> bool:
+    return user.role.can_delete and may_edit_contact(user, contact)

@@ -11,14 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kelu.core.api import StrictInput, acting_user
-from kelu.customers.selectors import customers_visible_to
+from kelu.customers.selectors import contacts_visible_to, customers_visible_to
 from kelu.quality import selectors, services
 from kelu.quality.bulk import bulk_edit_start, bulk_edit_undo
-from kelu.quality.models import BulkEdit
+from kelu.quality.models import BulkEdit, Merge
 
 
 class MergeInput(StrictInput):
-    survivor = serializers.IntegerField(help_text=_("The customer that remains."))
+    survivor = serializers.IntegerField(help_text=_("The record that remains."))
     others = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=20)
     choices = serializers.DictField(
         child=serializers.IntegerField(), required=False,
@@ -61,14 +61,10 @@ def _plan_data(plan: services.MergePlan) -> dict[str, Any]:
     }
 
 
-@extend_schema(request=MergeInput, responses={200: MergePlanOutput, 201: MergeOutput})
-@api_view(["POST"])
-def customers_merge(request: Request) -> Response:
-    """Merge customers into one; with ``dry_run`` only report what would happen."""
+def _merge(request: Request, visible: Any) -> Response:
     user = acting_user(request)
     data = MergeInput(data=request.data)
     data.is_valid(raise_exception=True)
-    visible = customers_visible_to(user)
     survivor = get_object_or_404(visible, pk=data.validated_data["survivor"])
     others = list(visible.filter(pk__in=data.validated_data["others"]))
     if len(others) != len(set(data.validated_data["others"])):
@@ -77,9 +73,26 @@ def customers_merge(request: Request) -> Response:
     if data.validated_data["dry_run"]:
         plan = services.plan_merge(actor=user, survivor=survivor, others=others, choices=choices)
         return Response(_plan_data(plan))
-    merge = services.customers_merge(actor=user, survivor=survivor, others=others, choices=choices)
-    body = {"merge": merge.pk, "survivor": merge.survivor_id, "merged": merge.merged_ids}
-    return Response(body, status=status.HTTP_201_CREATED)
+    merge = services.records_merge(actor=user, survivor=survivor, others=others, choices=choices)
+    return Response(_merge_data(merge), status=status.HTTP_201_CREATED)
+
+
+def _merge_data(merge: Merge) -> dict[str, Any]:
+    return {"merge": merge.pk, "survivor": merge.survivor_id or merge.contact_survivor_id, "merged": merge.merged_ids}
+
+
+@extend_schema(request=MergeInput, responses={200: MergePlanOutput, 201: MergeOutput})
+@api_view(["POST"])
+def customers_merge(request: Request) -> Response:
+    """Merge customers into one; with ``dry_run`` only report what would happen."""
+    return _merge(request, customers_visible_to(acting_user(request)))
+
+
+@extend_schema(request=MergeInput, responses={200: MergePlanOutput, 201: MergeOutput})
+@api_view(["POST"])
+def contacts_merge(request: Request) -> Response:
+    """Merge contacts (the same person entered twice) into one; with ``dry_run`` only report what would happen."""
+    return _merge(request, contacts_visible_to(acting_user(request)))
 
 
 @extend_schema(request=None, responses={200: MergeOutput})
@@ -89,7 +102,7 @@ def merge_undo(request: Request, pk: int) -> Response:
     user = acting_user(request)
     merge = get_object_or_404(selectors.merges_visible_to(user), pk=pk)
     services.merge_undo(actor=user, merge=merge)
-    return Response({"merge": merge.pk, "survivor": merge.survivor_id, "merged": merge.merged_ids})
+    return Response(_merge_data(merge))
 
 
 @extend_schema(responses=DuplicateGroupOutput(many=True))

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -32,10 +34,16 @@ class CustomerDuplicate(models.Model):
 
 
 class Merge(models.Model):
-    """A merge of customers, with what is needed to undo it exactly."""
+    """A merge of customers or of contacts, with what is needed to undo it exactly."""
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    survivor = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="merges")
+    entity = models.CharField(_("record type"), max_length=20, default="customer")
+    survivor = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, null=True, blank=True, related_name="merges"
+    )
+    contact_survivor = models.ForeignKey(
+        "customers.Contact", on_delete=models.CASCADE, null=True, blank=True, related_name="merges"
+    )
     merged_ids = models.JSONField(_("merged records"), default=list)
     # Survivor's fields, tags and version before the merge, and which related rows moved from which record.
     snapshot = models.JSONField(default=dict)
@@ -48,7 +56,11 @@ class Merge(models.Model):
         verbose_name_plural = _("merges")
 
     def __str__(self) -> str:
-        return f"{self.merged_ids} → {self.survivor_id}"
+        return f"{self.entity} {self.merged_ids} → {self.survivor_id or self.contact_survivor_id}"
+
+    @property
+    def record(self) -> Any:
+        return self.survivor if self.survivor_id else self.contact_survivor
 
 
 class DuplicateScan(models.Model):

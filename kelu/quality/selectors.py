@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from kelu.accounts.models import User
 from kelu.customers.models import ContactPoint, Customer, FieldDefinition
-from kelu.customers.selectors import customers_visible_to, field_definitions
+from kelu.customers.selectors import contacts_visible_to, customers_visible_to, field_definitions
 from kelu.quality.models import CustomerDuplicate, Merge
 
 PAIR_LIMIT = 5000
@@ -62,7 +62,10 @@ def duplicate_groups_visible_to(user: User, *, limit: int = 50) -> list[Duplicat
 
 
 def merges_visible_to(user: User) -> QuerySet[Merge]:
-    return Merge.objects.filter(survivor__in=customers_visible_to(user, trashed=False).values("pk"))
+    return Merge.objects.filter(
+        Q(survivor__in=customers_visible_to(user).values("pk"))
+        | Q(contact_survivor__in=contacts_visible_to(user).values("pk"))
+    )
 
 
 @dataclass

@@ -1,11 +1,13 @@
-"""Merging duplicate customers (and undoing a merge), and dismissing false duplicates.
+"""Merging duplicate customers or contacts (and undoing a merge), and dismissing false duplicates.
 
 A merge keeps one record (the survivor), takes for each field the value the user chose, unites tags, custom
 multi-select values and contact points, re-points every related row of the merged records to the survivor with one
-UPDATE per table, and moves the merged records to the trash. What it changed is kept on the Merge row so that undo
-restores both sides exactly.
+UPDATE per table (whatever tables later apps add: they are found through the model's relations), and moves the
+merged records to the trash. What it changed is kept on the Merge row so that undo restores both sides exactly.
 """
 
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,19 +21,63 @@ from kelu.accounts.models import User
 from kelu.core import permissions
 from kelu.core.errors import Conflict
 from kelu.customers import services as customer_services
-from kelu.customers.models import ContactPoint, Customer, CustomerShare, FieldDefinition
+from kelu.customers.models import Contact, ContactPoint, Customer, CustomerShare, FieldDefinition
 from kelu.customers.selectors import field_definitions
 from kelu.quality.models import CustomerDuplicate, Merge
 
-MERGE_FIELDS = tuple(name for name in customer_services.CUSTOMER_FIELDS if name != "kind")
+Record = Customer | Contact
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What differs between merging customers and merging contacts."""
+
+    model: type[Customer] | type[Contact]
+    entity: str
+    fields: tuple[str, ...]
+    foreign_keys: tuple[str, ...]
+    update: Callable[..., Any]
+    delete: Callable[..., Any]
+    restore: Callable[..., Any]
+    may_edit: Callable[[User, Any], bool]
+    may_delete: Callable[[User, Any], bool]
+
+
+CUSTOMERS = Kind(
+    model=Customer,
+    entity=FieldDefinition.Entity.CUSTOMER,
+    fields=tuple(name for name in customer_services.CUSTOMER_FIELDS if name != "kind"),
+    foreign_keys=("owner", "team"),
+    update=lambda *, actor, record, **kw: customer_services.customer_update(actor=actor, customer=record, **kw),
+    delete=lambda *, actor, record: customer_services.customer_delete(actor=actor, customer=record),
+    restore=lambda *, actor, record: customer_services.customer_restore(actor=actor, customer=record),
+    may_edit=permissions.may_edit_customer,
+    may_delete=permissions.may_delete_customer,
+)
+CONTACTS = Kind(
+    model=Contact,
+    entity=FieldDefinition.Entity.CONTACT,
+    fields=tuple(name for name in customer_services.CONTACT_FIELDS if name != "is_primary"),
+    foreign_keys=(),
+    update=lambda *, actor, record, **kw: customer_services.contact_update(actor=actor, contact=record, **kw),
+    delete=lambda *, actor, record: customer_services.contact_delete(actor=actor, contact=record),
+    restore=lambda *, actor, record: customer_services.contact_restore(actor=actor, contact=record),
+    may_edit=permissions.may_edit_contact,
+    may_delete=permissions.may_delete_contact,
+)
+MERGE_FIELDS = CUSTOMERS.fields
 # Rows that describe the records rather than belong to them: not re-pointed.
 NOT_MOVED = {CustomerDuplicate, Merge}
 
 
+def kind_of(record: Record) -> Kind:
+    return CUSTOMERS if isinstance(record, Customer) else CONTACTS
+
+
 @dataclass
 class MergePlan:
-    survivor: Customer
-    others: list[Customer]
+    survivor: Record
+    others: list[Record]
     values: dict[str, Any] = field(default_factory=dict)  # field → value the survivor will have
     sources: dict[str, int] = field(default_factory=dict)  # field → id of the record it comes from
     custom: dict[str, Any] = field(default_factory=dict)
@@ -39,11 +85,11 @@ class MergePlan:
     moves: dict[str, int] = field(default_factory=dict)  # related table → rows that will move
 
 
-def _relations() -> list[Any]:
-    """Every table with a foreign key to customers (contacts, points, shares, and whatever later apps add)."""
+def _relations(kind: Kind) -> list[Any]:
+    """Every table with a foreign key to the records (points, contacts, shares, and whatever later apps add)."""
     return [
         rel
-        for rel in Customer._meta.related_objects
+        for rel in kind.model._meta.related_objects
         if rel.one_to_many and _model(rel) not in NOT_MOVED and not _model(rel).__name__.startswith("Historical")
     ]
 
@@ -57,15 +103,19 @@ def _label(rel: Any) -> str:
     return f"{_model(rel)._meta.label_lower}.{rel.field.name}"
 
 
-def _movable(rel: Any, survivor: Customer, others: list[Customer]) -> models.QuerySet[Any]:
+def _movable(rel: Any, survivor: Record, others: Sequence[Record]) -> models.QuerySet[Any]:
     rows = _model(rel)._default_manager.filter(**{f"{rel.field.name}__in": others})
     if _model(rel) is ContactPoint:  # a phone or email the survivor already has stays behind
-        have = ContactPoint.objects.filter(customer=survivor).values_list("kind", "normalized")
-        for kind, normalized in have:
-            rows = rows.exclude(kind=kind, normalized=normalized)
-    if _model(rel) is CustomerShare:
+        have = ContactPoint.objects.filter(**{rel.field.name: survivor}).values_list("kind", "normalized")
+        for point_kind, normalized in have:
+            rows = rows.exclude(kind=point_kind, normalized=normalized)
+    if _model(rel) is CustomerShare and isinstance(survivor, Customer):
         rows = rows.exclude(user__in=[*survivor.shares.values_list("user_id", flat=True), survivor.owner_id])
     return rows
+
+
+def _value(kind: Kind, record: Record, name: str) -> Any:
+    return getattr(record, f"{name}_id" if name in kind.foreign_keys else name)
 
 
 def _empty(value: Any) -> bool:
@@ -73,35 +123,36 @@ def _empty(value: Any) -> bool:
 
 
 def plan_merge(
-    *, actor: User, survivor: Customer, others: list[Customer], choices: dict[str, int] | None = None
+    *, actor: User, survivor: Record, others: Sequence[Record], choices: dict[str, int] | None = None
 ) -> MergePlan:
     """What a merge would do; refuses what the actor may not do.
 
     ``choices``: field name (or ``custom.<key>``) → id of the record whose value to keep.
     """
+    kind = kind_of(survivor)
     choices = choices or {}
-    if not others or survivor.pk in {o.pk for o in others} or len({o.pk for o in others}) != len(others):
-        raise ValidationError({"others": [_("Choose at least one other, different customer to merge.")]})
-    if not permissions.may_edit_customer(actor, survivor):
-        raise PermissionDenied(_("You may not change this customer."))
+    ids = [other.pk for other in others]
+    if not others or survivor.pk in ids or len(set(ids)) != len(ids) or any(kind_of(o) is not kind for o in others):
+        raise ValidationError({"others": [_("Choose at least one other, different record of the same kind to merge.")]})
+    if not kind.may_edit(actor, survivor):
+        raise PermissionDenied(_("You may not change “%(name)s”.") % {"name": survivor.name})
     for other in others:
-        if not permissions.may_delete_customer(actor, other):
+        if not kind.may_delete(actor, other):
             raise PermissionDenied(_("You may not merge “%(name)s” away.") % {"name": other.name})
-    records = {record.pk: record for record in [survivor, *others]}
+    records: dict[int, Record] = {record.pk: record for record in [survivor, *others]}
     unknown = {key: [_("Not one of the merged records.")] for key, pk in choices.items() if pk not in records}
     if unknown:
         raise ValidationError(unknown)
-    plan = MergePlan(survivor=survivor, others=others)
-    for name in MERGE_FIELDS:
-        attribute = f"{name}_id" if name in ("owner", "team") else name
+    plan = MergePlan(survivor=survivor, others=list(others))
+    for name in kind.fields:
         source = (
             records[choices[name]]
             if name in choices
-            else next((record for record in records.values() if not _empty(getattr(record, attribute))), survivor)
+            else next((r for r in records.values() if not _empty(_value(kind, r, name))), survivor)
         )
-        plan.values[name] = getattr(source, attribute)
+        plan.values[name] = _value(kind, source, name)
         plan.sources[name] = source.pk
-    definitions = {d.key: d for d in field_definitions(FieldDefinition.Entity.CUSTOMER)}
+    definitions = {d.key: d for d in field_definitions(kind.entity)}
     for key in sorted({key for record in records.values() for key in record.custom}):
         choice = choices.get(f"custom.{key}")
         definition = definitions.get(key)
@@ -114,11 +165,11 @@ def plan_merge(
         source = (
             records[choice]
             if choice
-            else next((record for record in records.values() if not _empty(record.custom.get(key))), survivor)
+            else next((r for r in records.values() if not _empty(r.custom.get(key))), survivor)
         )
         plan.custom[key] = source.custom.get(key)
     plan.tags = sorted({tag.name for record in records.values() for tag in record.tags.all()})
-    for rel in _relations():
+    for rel in _relations(kind):
         count = _movable(rel, survivor, others).count()
         if count:
             plan.moves[_label(rel)] = count
@@ -126,21 +177,21 @@ def plan_merge(
 
 
 @transaction.atomic
-def customers_merge(
-    *, actor: User, survivor: Customer, others: list[Customer], choices: dict[str, int] | None = None
+def records_merge(
+    *, actor: User, survivor: Record, others: Sequence[Record], choices: dict[str, int] | None = None
 ) -> Merge:
-    survivor = Customer.objects.select_for_update().get(pk=survivor.pk, deleted_at__isnull=True)
-    others = list(Customer.objects.select_for_update().filter(pk__in=[o.pk for o in others], deleted_at__isnull=True))
+    """Merge customers, or contacts, into ``survivor`` (see the module docstring)."""
+    kind = kind_of(survivor)
+    survivor = kind.model.objects.select_for_update().get(pk=survivor.pk, deleted_at__isnull=True)
+    others = list(kind.model.objects.select_for_update().filter(pk__in=[o.pk for o in others], deleted_at__isnull=True))
     plan = plan_merge(actor=actor, survivor=survivor, others=others, choices=choices)
     snapshot: dict[str, Any] = {
-        "fields": {
-            name: getattr(survivor, f"{name}_id" if name in ("owner", "team") else name) for name in MERGE_FIELDS
-        },
+        "fields": {name: _value(kind, survivor, name) for name in kind.fields},
         "custom": dict(survivor.custom),
         "tags": sorted(tag.name for tag in survivor.tags.all()),
         "moved": {},
     }
-    for rel in _relations():
+    for rel in _relations(kind):
         rows = list(_movable(rel, survivor, others).values_list("pk", rel.field.attname))
         if rows:
             by_record: dict[str, list[Any]] = {}
@@ -149,60 +200,60 @@ def customers_merge(
             snapshot["moved"][_label(rel)] = by_record
             _model(rel)._default_manager.filter(pk__in=[pk for pk, _r in rows]).update(**{rel.field.name: survivor})
     for other in others:  # first, so that unique custom values can move to the survivor
-        customer_services.customer_delete(actor=actor, customer=other)
+        kind.delete(actor=actor, record=other)
     changed = {name: value for name, value in plan.values.items() if value != snapshot["fields"][name]}
-    custom = _custom_update(survivor.custom, plan.custom)
-    survivor = customer_services.customer_update(
-        actor=actor, customer=survivor, values=changed, tags=plan.tags, custom=custom
-    )
+    custom = _custom_update(kind, survivor.custom, plan.custom)
+    survivor = kind.update(actor=actor, record=survivor, values=changed, tags=plan.tags, custom=custom)
     snapshot["version_after"] = survivor.version
+    target = {"survivor": survivor} if kind is CUSTOMERS else {"contact_survivor": survivor}
     merge = Merge.objects.create(
-        actor=actor,
-        survivor=survivor,
-        merged_ids=[other.pk for other in others],
-        snapshot=_jsonable(snapshot),
+        actor=actor, entity=kind.entity, merged_ids=[o.pk for o in others], snapshot=_jsonable(snapshot), **target
     )
-    CustomerDuplicate.objects.filter(left__in=[survivor, *others], right__in=[survivor, *others]).delete()
+    if kind is CUSTOMERS:
+        CustomerDuplicate.objects.filter(left__in=[survivor, *others], right__in=[survivor, *others]).delete()
     return merge
 
 
-def _custom_update(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+def customers_merge(
+    *, actor: User, survivor: Customer, others: list[Customer], choices: dict[str, int] | None = None
+) -> Merge:
+    return records_merge(actor=actor, survivor=survivor, others=list(others), choices=choices)
+
+
+def _custom_update(kind: Kind, current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
     """The partial custom update that turns ``current`` into ``wanted`` (fields no longer defined stay as they are)."""
-    active = {d.key for d in field_definitions(FieldDefinition.Entity.CUSTOMER)}
+    active = {d.key for d in field_definitions(kind.entity)}
     return {key: wanted.get(key) for key in {*current, *wanted} if key in active}
 
 
 def _jsonable(value: Any) -> Any:
-    import json
-
     return json.loads(DjangoJSONEncoder().encode(value))
 
 
 @transaction.atomic
-def merge_undo(*, actor: User, merge: Merge) -> Customer:
+def merge_undo(*, actor: User, merge: Merge) -> Record:
     """Put everything back: the survivor's values, the moved rows, and the merged records out of the trash."""
     merge = Merge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise ValidationError(_("This merge has already been undone."))
-    survivor = Customer.objects.select_for_update().get(pk=merge.survivor_id)
-    if not permissions.may_edit_customer(actor, survivor):
-        raise PermissionDenied(_("You may not change this customer."))
+    kind = CUSTOMERS if merge.entity == FieldDefinition.Entity.CUSTOMER else CONTACTS
+    survivor = kind.model.objects.select_for_update().get(pk=merge.survivor_id or merge.contact_survivor_id or 0)
+    if not kind.may_edit(actor, survivor):
+        raise PermissionDenied(_("You may not change “%(name)s”.") % {"name": survivor.name})
     if survivor.version != merge.snapshot.get("version_after"):
-        raise Conflict(_("The merged customer was changed after the merge; undo would overwrite that change."))
+        raise Conflict(_("The merged record was changed after the merge; undo would overwrite that change."))
     snapshot = merge.snapshot
-    labels = {_label(rel): rel for rel in _relations()}
+    labels = {_label(rel): rel for rel in _relations(kind)}
     for label, by_record in snapshot["moved"].items():
         rel = labels[label]
         for record_id, pks in by_record.items():
             _model(rel)._default_manager.filter(pk__in=pks).update(**{rel.field.attname: int(record_id)})
-    custom = _custom_update(survivor.custom, snapshot["custom"])
-    current = {name: getattr(survivor, f"{name}_id" if name in ("owner", "team") else name) for name in MERGE_FIELDS}
+    custom = _custom_update(kind, survivor.custom, snapshot["custom"])
+    current = {name: _value(kind, survivor, name) for name in kind.fields}
     values = {name: value for name, value in snapshot["fields"].items() if _jsonable(current[name]) != value}
-    survivor = customer_services.customer_update(
-        actor=actor, customer=survivor, values=values, tags=snapshot["tags"], custom=custom
-    )
-    for other in Customer.objects.filter(pk__in=merge.merged_ids):
-        customer_services.customer_restore(actor=actor, customer=other)
+    survivor = kind.update(actor=actor, record=survivor, values=values, tags=snapshot["tags"], custom=custom)
+    for other in kind.model.objects.filter(pk__in=merge.merged_ids):
+        kind.restore(actor=actor, record=other)
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
     return survivor

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from kelu.accounts.http import AuthenticatedRequest
 from kelu.accounts.models import Role
 from kelu.core.errors import Conflict
-from kelu.customers.models import Customer, FieldDefinition
-from kelu.customers.selectors import choice_labels, customers_visible_to, field_definitions
+from kelu.customers.models import Contact, Customer, FieldDefinition
+from kelu.customers.selectors import choice_labels, contacts_visible_to, customers_visible_to, field_definitions
 from kelu.quality import selectors, services, tasks
 from kelu.quality.bulk import bulk_edit_undo
 from kelu.quality.duplicates import possible_duplicates
@@ -54,12 +54,12 @@ def duplicates_dismiss(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("quality:duplicates")
 
 
-def _merge_rows(records: list[Customer]) -> list[dict[str, Any]]:
+def _merge_rows(kind: services.Kind, records: list[Any]) -> list[dict[str, Any]]:
     """One row per field: its label and each record's shown value (choosable when the values differ)."""
-    labels = choice_labels()
+    labels = choice_labels() if kind is services.CUSTOMERS else {}
     rows = []
-    for name in services.MERGE_FIELDS:
-        field: Any = Customer._meta.get_field(name)
+    for name in kind.fields:
+        field: Any = kind.model._meta.get_field(name)
         values = []
         for record in records:
             value = getattr(record, name)
@@ -68,7 +68,7 @@ def _merge_rows(records: list[Customer]) -> list[dict[str, Any]]:
         rows.append(
             {"key": name, "label": field.verbose_name, "values": values, "differ": len({v for _pk, v in values}) > 1}
         )
-    for definition in field_definitions(FieldDefinition.Entity.CUSTOMER):
+    for definition in field_definitions(kind.entity):
         if definition.type == FieldDefinition.Type.MULTI_SELECT:
             continue  # united, nothing to choose
         values = [(record.pk, str(record.custom.get(definition.key) or "")) for record in records]
@@ -79,19 +79,23 @@ def _merge_rows(records: list[Customer]) -> list[dict[str, Any]]:
 
 @require_http_methods(["GET", "POST"])
 def merge(request: AuthenticatedRequest) -> HttpResponse:
-    """Choose the surviving record and, field by field, the value to keep; preview, then merge."""
+    """Choose the surviving record and, field by field, the value to keep; preview, then merge.
+
+    ``?kind=contact`` merges contacts (e.g. the same person entered twice under one customer).
+    """
     data = request.POST if request.method == "POST" else request.GET
+    kind = services.CONTACTS if data.get("kind") == "contact" else services.CUSTOMERS
+    visible: Any = (
+        contacts_visible_to(request.user) if kind is services.CONTACTS else customers_visible_to(request.user)
+    )
     ids = list(dict.fromkeys(int(pk) for pk in data.getlist("ids") if pk.isdigit()))
     # Oldest first: the original record is the natural survivor.
-    records = list(
-        customers_visible_to(request.user).filter(pk__in=ids).order_by("pk").prefetch_related("tags", "points")
-    )
+    records = list(visible.filter(pk__in=ids).order_by("pk").prefetch_related("tags", "points"))
     if len(records) != len(ids) or len(records) < 2:
-        messages.error(request, _("Choose at least two customers you can see to merge."))
-        return redirect("quality:duplicates" if request.user.role_id != Role.Key.SALES else "customers:list")
+        messages.error(request, _("Choose at least two records you can see to merge."))
+        return redirect("quality:report")
     by_pk = {record.pk: record for record in records}
-    survivor_id = int(data.get("survivor") or records[0].pk)
-    survivor = by_pk.get(survivor_id, records[0])
+    survivor = by_pk.get(int(data.get("survivor") or records[0].pk), records[0])
     others = [record for record in records if record.pk != survivor.pk]
     choices = {
         key[7:]: int(value) for key in data if key.startswith("choice_") and (value := str(data.get(key))).isdigit()
@@ -103,19 +107,28 @@ def merge(request: AuthenticatedRequest) -> HttpResponse:
         return redirect(survivor)
     if request.method == "POST" and data.get("confirm"):
         try:
-            done = services.customers_merge(actor=request.user, survivor=survivor, others=others, choices=choices)
+            done = services.records_merge(actor=request.user, survivor=survivor, others=others, choices=choices)
         except (PermissionDenied, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:
             return redirect("quality:merge_detail", pk=done.pk)
-    context = {"records": records, "survivor": survivor, "rows": _merge_rows(records), "plan": plan, "choices": choices}
+    context = {
+        "records": records,
+        "survivor": survivor,
+        "rows": _merge_rows(kind, records),
+        "plan": plan,
+        "kind": "contact" if kind is services.CONTACTS else "customer",
+    }
     return render(request, "quality/merge.html", context)
 
 
 @require_safe
 def merge_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    done = get_object_or_404(selectors.merges_visible_to(request.user).select_related("survivor", "actor"), pk=pk)
-    merged = Customer.objects.filter(pk__in=done.merged_ids)
+    done = get_object_or_404(
+        selectors.merges_visible_to(request.user).select_related("survivor", "contact_survivor", "actor"), pk=pk
+    )
+    model = Customer if done.survivor_id else Contact
+    merged = model.objects.filter(pk__in=done.merged_ids)
     return render(request, "quality/merge_detail.html", {"merge": done, "merged": merged})
 
 

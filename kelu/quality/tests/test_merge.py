@@ -132,3 +132,36 @@ def test_merge_statements_do_not_grow_with_linked_records(owner):
         assert Contact.objects.filter(customer=a).count() == linked
         counts.append(len(queries))
     assert counts[1] == counts[2]
+
+
+def test_contacts_merge_and_undo(api_client, owner, pair):
+    a, _b = pair
+    first = a.contacts.get(name="王芳")
+    twin = services.contact_create(
+        actor=owner,
+        customer=a,
+        values={"name": "王芳", "title": "总监"},
+        points=[{"kind": "phone", "value": "13912345678"}],
+    )
+    api_client.force_authenticate(owner)
+    response = api_client.post("/api/v1/contacts/merge/", {"survivor": first.pk, "others": [twin.pk]}, format="json")
+    assert response.status_code == 201
+    first.refresh_from_db()
+    assert first.title == "总监" and [p.normalized for p in first.points.all()] == ["+8613912345678"]
+    assert Contact.objects.get(pk=twin.pk).deleted_at is not None
+    assert api_client.post(f"/api/v1/merges/{response.json()['merge']}/undo/").status_code == 200
+    first.refresh_from_db()
+    assert first.title == "" and not first.points.exists()
+    assert Contact.objects.get(pk=twin.pk).points.count() == 1
+
+
+def test_contact_merge_page(client_as, owner, pair):
+    a, _b = pair
+    first = a.contacts.get(name="王芳")
+    twin = services.contact_create(actor=owner, customer=a, values={"name": "王芳 "})
+    client = client_as(owner)
+    page = client.get("/quality/merge/", {"kind": "contact", "ids": [first.pk, twin.pk]})
+    assert page.status_code == 200 and "王芳" in page.content.decode()
+    done = client.post("/quality/merge/", {"kind": "contact", "ids": [first.pk, twin.pk], "confirm": "1"})
+    assert done.status_code == 302
+    assert Contact.objects.get(pk=twin.pk).deleted_at is not None
