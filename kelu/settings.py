@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kelu.accounts",
     "kelu.customers",
     "kelu.quality",
+    "kelu.exports",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from kelu.accounts import api as accounts_api
 from kelu.core import views as core_views
 from kelu.customers import api as customers_api
+from kelu.exports import api as exports_api
 from kelu.quality import api as quality_api
 
 router = SimpleRouter()
@@ -23,6 +24,9 @@ api_v1 = [
     path("bulk-edits/<int:pk>/undo/", quality_api.bulk_edit_undo_view, name="bulk-edits-undo"),
     path("merges/<int:pk>/undo/", quality_api.merge_undo, name="merges-undo"),
     path("duplicates/", quality_api.duplicate_groups, name="duplicates"),
+    path("exports/", exports_api.export_create, name="exports-create"),
+    path("exports/<int:pk>/", exports_api.export_detail, name="exports-detail"),
+    path("exports/<int:pk>/download/", exports_api.export_download, name="exports-download"),
     *router.urls,
     path("users/me/", accounts_api.me, name="users-me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -39,6 +43,7 @@ urlpatterns = [
     path("", include("kelu.customers.urls")),
     path("accounts/", include("kelu.accounts.urls")),
     path("quality/", include("kelu.quality.urls")),
+    path("exports/", include("kelu.exports.urls")),
     path("settings/", include("kelu.customers.settings_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("healthz", core_views.healthz, name="healthz"),

@@ -92,6 +92,7 @@ def customer_list(request: AuthenticatedRequest) -> HttpResponse:
         "labels": selectors.choice_labels(),
         "bulk_form": forms.BulkActionForm(actor=user, ids=[]),
         "can_write": user.role_id != "viewer",
+        "can_export": user.is_admin or user.role.can_export,
     }
     template = "customers/customer_list.html#table" if request.htmx else "customers/customer_list.html"
     return render(request, template, context)

@@ -16,6 +16,7 @@ from kelu.accounts.services import token_create
 from kelu.core.tests.endpoints import Pattern, url_patterns
 from kelu.customers import services
 from kelu.customers.models import Contact, ContactPoint, Customer, CustomerShare
+from kelu.exports.models import ExportJob
 from kelu.quality import services as quality
 from kelu.quality.models import BulkEdit, Merge
 
@@ -61,6 +62,7 @@ def victim(owner, teammate) -> dict[str, Any]:
     merged_away = services.customer_create(actor=owner, values={"name": f"{VICTIM_NAME}北京分公司"})
     merge = quality.customers_merge(actor=owner, survivor=twin, others=[merged_away])
     bulk = BulkEdit.objects.create(actor=owner, action="level", value={"value": "b"}, ids=[customer.pk])
+    export = ExportJob.objects.create(actor=owner, format="csv", selection={"ids": [customer.pk]})
     return {
         "customer": customer.pk,
         "contact": contact.pk,
@@ -72,6 +74,7 @@ def victim(owner, teammate) -> dict[str, Any]:
         "token": token.pk,
         "merge": merge.pk,
         "bulk": bulk.pk,
+        "export": export.pk,
     }
 
 
@@ -80,7 +83,7 @@ def _values(pattern: Pattern, victim: dict[str, Any]) -> dict[str, Any] | None:
     name = pattern.name
     if name.startswith(ADMIN_ONLY):
         return {}  # configuration, not customer data: made-up parameters, refused before any lookup
-    for kind in ("merge", "bulk"):
+    for kind in ("merge", "bulk", "export"):
         if kind in name:
             return {param: victim[kind] for param in pattern.params}
     contact_route = "contact" in name
@@ -140,7 +143,7 @@ def _request(client: Client, method: str, path: str, victim: dict[str, Any]) -> 
 
 def test_every_parameter_is_known():
     victim = {key: 1 for key in ("customer", "contact", "trashed", "trashed_contact")}
-    victim |= {"customer_history": 1, "contact_history": 1, "user": 1, "token": 1, "merge": 1, "bulk": 1}
+    victim |= {"customer_history": 1, "contact_history": 1, "user": 1, "token": 1, "merge": 1, "bulk": 1, "export": 1}
     unknown = [str(p) for p in PATTERNS if p.params and _values(p, victim) is None]
     assert not unknown, f"Teach _values() which records these patterns name: {unknown}"
 

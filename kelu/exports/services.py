@@ -1,0 +1,133 @@
+"""Exports: which customers (always through the scoped selector), which columns, and writing the file.
+
+Small exports are written at once; large ones run in the background worker and are offered for download when ready.
+Every export is audited (format, selection, rows).
+"""
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kelu.accounts.models import User
+from kelu.core.permissions import may_see_full_contacts
+from kelu.customers.models import Contact, Customer
+from kelu.customers.selectors import customers_visible_to
+from kelu.exports import columns as export_columns
+from kelu.exports import writers
+from kelu.exports.models import ExportJob
+
+INLINE_LIMIT = 5000  # up to this many rows the file is written during the request
+
+
+def export_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def may_export(user: User) -> bool:
+    return user.is_admin or bool(user.role.can_export)
+
+
+def selected_customers(user: User, selection: dict[str, Any]) -> QuerySet[Customer]:
+    """The customers an export covers: a selection of ids, or the list's text query — within the user's scope."""
+    qs = customers_visible_to(user)
+    ids = selection.get("ids")
+    if ids:
+        qs = qs.filter(pk__in=[int(pk) for pk in ids])
+    query = str(selection.get("q") or "").strip()
+    if query:
+        lowered = query.lower()
+        qs = qs.filter(
+            Q(name__icontains=query) | Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
+        )
+    living_contacts = Contact.objects.filter(deleted_at__isnull=True).prefetch_related("points", "tags")
+    return (
+        qs.select_related("owner", "team")
+        .prefetch_related("tags", "points", Prefetch("contacts", queryset=living_contacts))
+        .order_by("pk")
+    )
+
+
+def export_create(
+    *, actor: User, format: str, selection: dict[str, Any], columns: list[str] | None = None, encoding: str = "utf-8"
+) -> ExportJob:
+    """Check, record and start an export; it is finished at once when small, else queued for the worker."""
+    if not may_export(actor):
+        raise PermissionDenied(_("Your role may not export."))
+    if format not in ExportJob.Format.values:
+        raise ValidationError({"format": [_("Unknown format.")]})
+    if encoding not in writers.ENCODINGS:
+        raise ValidationError({"encoding": [_("Choose UTF-8 or GBK.")]})
+    chosen = export_columns.resolve(columns)
+    job = ExportJob.objects.create(
+        actor=actor, format=format, encoding=encoding, columns=[c.key for c in chosen], selection=selection
+    )
+    if selected_customers(actor, selection)[: INLINE_LIMIT + 1].count() <= INLINE_LIMIT:
+        return export_run(job.pk)
+    from kelu.exports.tasks import run_export
+
+    transaction.on_commit(lambda: run_export.enqueue(job.pk))
+    return job
+
+
+def export_run(job_id: int) -> ExportJob:
+    job = ExportJob.objects.select_related("actor__role").get(pk=job_id)
+    if job.status == ExportJob.Status.DONE:
+        return job
+    job.status = ExportJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    actor = job.actor
+    customers = selected_customers(actor, job.selection).iterator(chunk_size=1000)
+    context = export_columns.context_for(may_see_full_contacts(actor))
+    chosen = export_columns.resolve(job.columns)
+    name = ExportJob.new_file_name(job.extension)
+    path = export_dir() / name
+    counted = _Counter(customers)
+    if job.format == ExportJob.Format.XLSX:
+        writers.write_xlsx(counted, chosen, context, str(path))
+    elif job.format == ExportJob.Format.CSV:
+        with path.open("wb") as handle:
+            for chunk in writers.csv_chunks(counted, chosen, context, encoding=job.encoding):
+                handle.write(chunk)
+    else:
+        version = "4.0" if job.format == ExportJob.Format.VCF4 else "3.0"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            for card in writers.vcards(counted, context, version=version):
+                handle.write(card)
+    job.rows, job.file_name, job.status, job.finished_at = counted.count, name, ExportJob.Status.DONE, timezone.now()
+    job.save(update_fields=["rows", "file_name", "status", "finished_at"])
+    _audit(job)
+    return job
+
+
+class _Counter:
+    """Passes the customers through while counting them."""
+
+    def __init__(self, items: Any) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Any:
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+def _audit(job: ExportJob) -> None:
+    try:
+        from kelu.accounts.audit import record_event
+    except ImportError:  # the audit trail lands with the permissions issue
+        return
+    record_event(
+        action="export",
+        actor=job.actor,
+        target=job,
+        details={"format": job.format, "selection": job.selection, "rows": job.rows, "columns": job.columns},
+    )
