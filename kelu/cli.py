@@ -266,6 +266,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export the customers a user may see (an administrator by default) to a file, as the web export does."""
+    import shutil
+
+    from kelu.accounts.models import Role, User
+    from kelu.exports.services import export_create, export_dir
+
+    users = User.objects.filter(is_active=True)
+    user = users.filter(username=args.user).first() if args.user else users.filter(role_id=Role.Key.ADMIN).first()
+    if user is None:
+        raise CLIError(f"no active user named {args.user!r}" if args.user else "no active administrator")
+    selection = {"q": args.query} if args.query else {}
+    columns = [key.strip() for key in args.columns.split(",")] if args.columns else None
+    job = export_create(
+        actor=user, format=args.format, encoding=args.encoding, columns=columns, selection=selection, wait=True
+    )
+    shutil.copyfile(export_dir() / job.file_name, args.output)
+    _emit(args, {"rows": job.rows, "path": str(args.output)}, f"Exported {job.rows:,} customers to {args.output}.")
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -328,6 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = add("demo", cmd_demo, "fill the database with realistic demo customers (fast bulk inserts)")
     demo.add_argument("--customers", type=int, required=True, metavar="N", help="how many customers to create")
     demo.add_argument("--seed", type=int, help="random seed: the same seed gives the same data")
+
+    export = add("export", cmd_export, "export customers to CSV, Excel or vCard")
+    export.add_argument("--format", default="csv", choices=["csv", "xlsx", "vcf", "vcf4"], help="vcf = vCard 3.0")
+    export.add_argument("--query", help="only customers whose name or pinyin matches")
+    export.add_argument("--columns", help="comma-separated column keys (default: the usual ones)")
+    export.add_argument("--encoding", default="utf-8", choices=["utf-8", "gbk"], help="CSV encoding")
+    export.add_argument("--user", help="export what this user may see (default: an administrator)")
+    export.add_argument("-o", "--output", required=True, help="file to write")
 
     manage = add("manage", cmd_manage, "run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

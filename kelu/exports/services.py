@@ -56,9 +56,15 @@ def selected_customers(user: User, selection: dict[str, Any]) -> QuerySet[Custom
 
 
 def export_create(
-    *, actor: User, format: str, selection: dict[str, Any], columns: list[str] | None = None, encoding: str = "utf-8"
+    *,
+    actor: User,
+    format: str,
+    selection: dict[str, Any],
+    columns: list[str] | None = None,
+    encoding: str = "utf-8",
+    wait: bool = False,
 ) -> ExportJob:
-    """Check, record and start an export; it is finished at once when small, else queued for the worker."""
+    """Check, record and start an export; it is finished at once when small (or ``wait``), else queued."""
     if not may_export(actor):
         raise PermissionDenied(_("Your role may not export."))
     if format not in ExportJob.Format.values:
@@ -69,7 +75,7 @@ def export_create(
     job = ExportJob.objects.create(
         actor=actor, format=format, encoding=encoding, columns=[c.key for c in chosen], selection=selection
     )
-    if selected_customers(actor, selection)[: INLINE_LIMIT + 1].count() <= INLINE_LIMIT:
+    if wait or selected_customers(actor, selection)[: INLINE_LIMIT + 1].count() <= INLINE_LIMIT:
         return export_run(job.pk)
     from kelu.exports.tasks import run_export
 

@@ -119,3 +119,15 @@ def test_large_exports_run_in_the_background(owner, book, monkeypatch, django_ca
     callbacks[0]()
     job.refresh_from_db()
     assert job.status == "done" and job.rows == 1
+
+
+def test_cli_export(owner, book, tmp_path, capsys):
+    import json
+
+    from kelu.cli import main
+
+    target = tmp_path / "out.csv"
+    assert main(["export", "--json", "--user", "owner", "--columns", "name,phones", "-o", str(target)]) == 0
+    assert json.loads(capsys.readouterr().out) == {"rows": 1, "path": str(target)}
+    assert "北京鑫淼科技有限公司" in target.read_text(encoding="utf-8-sig")
+    assert main(["export", "--columns", "nope", "-o", str(target)]) == 1
