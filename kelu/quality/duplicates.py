@@ -12,8 +12,9 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import groupby, islice
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -27,7 +28,8 @@ from kelu.quality.models import CompanyKey, CustomerDuplicate, DuplicateScan, Re
 SCORES = {Reason.PHONE: 100, Reason.EMAIL: 95}
 SAME_KEY_SCORE = 90
 FUZZY_CUTOFF = 88
-BLOCK_LIMIT = 3000  # larger blocks are compared by exact key only (bounded work on common prefixes)
+BLOCK_LIMIT = 3000
+CHUNK = 5000  # larger blocks are compared by exact key only (bounded work on common prefixes)
 
 _REGIONS = (  # noqa: SIM905 (a readable block of names)
     "北京 上海 天津 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 "
@@ -81,60 +83,87 @@ def _pairs_sharing(kind: str, customer_ids: Iterable[int] | None) -> Iterator[tu
 
 
 def _company_pairs(customer_ids: Iterable[int] | None) -> Iterator[tuple[int, int, int]]:
+    """Pairs of companies with the same company key, or similar keys within a block of keys that start alike.
+
+    A full scan computes every key from the names; an incremental one computes the changed companies' keys and
+    finds their partners through the stored keys (an index range per block), without reading a million names.
+    """
     companies = Customer.objects.filter(deleted_at__isnull=True, kind=Customer.Kind.COMPANY)
     keys: dict[str, list[int]] = defaultdict(list)
-    for pk, name in companies.values_list("pk", "name").iterator(chunk_size=20000):
-        key = company_key(name)
-        if len(key) >= 2:
+    if customer_ids is None:
+        for pk, name in companies.values_list("pk", "name").iterator(chunk_size=20000):
+            if len(key := company_key(name)) >= 2:
+                keys[key].append(pk)
+        targets = set(keys)
+        blocks: dict[str, list[str]] = defaultdict(list)
+        for key in keys:
+            blocks[key[:2]].append(key)
+    else:
+        ids = list(customer_ids)
+        fresh: dict[int, str] = {}
+        for start in range(0, len(ids), CHUNK):
+            for pk, name in companies.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "name"):
+                if len(key := company_key(name)) >= 2:
+                    fresh[pk] = key
+        targets = set(fresh.values())
+        blocks = defaultdict(list)
+        for prefix in {key[:2] for key in targets}:
+            stored = CompanyKey.objects.filter(key__gte=prefix, key__lt=prefix + "\U0010ffff").exclude(
+                customer_id__in=fresh.keys() if len(fresh) < CHUNK else []
+            )
+            for key, pk in stored.values_list("key", "customer_id")[: BLOCK_LIMIT * 5]:
+                keys[key].append(pk)
+        for pk, key in fresh.items():
             keys[key].append(pk)
-    wanted: set[str] | None = None
-    if customer_ids is not None:
-        ids = set(customer_ids)
-        wanted = {key for key, pks in keys.items() if ids.intersection(pks)}
-    for key, pks in keys.items():
-        if wanted is not None and key not in wanted:
-            continue
+        for key in keys:
+            blocks[key[:2]].append(key)
+    for key in targets:
+        pks = keys[key]
         for index, left in enumerate(pks):
             for right in pks[index + 1 : index + 21]:
                 yield min(left, right), max(left, right), SAME_KEY_SCORE
-    # Similar keys: compared only within blocks of keys that start alike.
-    blocks: dict[str, list[str]] = defaultdict(list)
-    for key in keys:
-        blocks[key[:2]].append(key)
     for block in blocks.values():
         if len(block) < 2 or len(block) > BLOCK_LIMIT:
             continue
-        targets = block if wanted is None else [key for key in block if key in wanted]
-        if not targets:
-            continue
-        for key in targets:
+        for key in (key for key in block if key in targets):
             for other, score, _index in process.extract(
                 key, block, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=10
             ):
                 if other == key:
                     continue
-                score = int(score)
                 for left in keys[key][:5]:
                     for right in keys[other][:5]:
                         if left != right:
-                            yield min(left, right), max(left, right), min(score, SAME_KEY_SCORE - 1)
+                            yield min(left, right), max(left, right), min(int(score), SAME_KEY_SCORE - 1)
 
 
-def find_pairs(customer_ids: Iterable[int] | None = None) -> dict[tuple[int, int], tuple[str, int]]:
-    """Probable duplicate pairs (all, or those involving ``customer_ids``) with their best reason and score."""
+REASON_CODES: dict[str, int] = {Reason.PHONE: 1, Reason.EMAIL: 2, Reason.NAME: 3}
+REASONS = {code: reason for reason, code in REASON_CODES.items()}
+
+
+def find_pairs(customer_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Probable duplicate pairs (all, or those involving ``customer_ids``) with their best reason and score.
+
+    Packed to keep a million-customer scan in memory: key ``left << 32 | right``, value ``score * 10 + reason code``.
+    """
     ids = None if customer_ids is None else list(customer_ids)
-    found: dict[tuple[int, int], tuple[str, int]] = {}
+    found: dict[int, int] = {}
 
-    def keep(pair: tuple[int, int], reason: str, score: int) -> None:
-        if pair not in found or found[pair][1] < score:
-            found[pair] = (reason, score)
+    def keep(left: int, right: int, reason: str, score: int) -> None:
+        key, value = left << 32 | right, score * 10 + REASON_CODES[reason]
+        if found.get(key, 0) < value:
+            found[key] = value
 
     for kind, reason in (("phone", Reason.PHONE), ("email", Reason.EMAIL)):
-        for pair in _pairs_sharing(kind, ids):
-            keep(pair, reason, SCORES[reason])
+        for left, right in _pairs_sharing(kind, ids):
+            keep(left, right, reason, SCORES[reason])
     for left, right, score in _company_pairs(ids):
-        keep((left, right), Reason.NAME, score)
+        keep(left, right, Reason.NAME, score)
     return found
+
+
+def unpack(key: int, value: int) -> tuple[int, int, str, int]:
+    return key >> 32, key & 0xFFFFFFFF, REASONS[value % 10], value // 10
 
 
 def scan(*, full: bool = False) -> DuplicateScan:
@@ -148,19 +177,20 @@ def scan(*, full: bool = False) -> DuplicateScan:
     pairs = find_pairs(changed) if changed is None or changed else {}
     with transaction.atomic():
         stale = CustomerDuplicate.objects.filter(dismissed_at__isnull=True)
-        if changed is not None:
-            stale = stale.filter(Q(left_id__in=changed) | Q(right_id__in=changed))
-        dismissed = set(CustomerDuplicate.objects.filter(dismissed_at__isnull=False).values_list("left_id", "right_id"))
-        stale.delete()
-        CustomerDuplicate.objects.bulk_create(
-            [
-                CustomerDuplicate(left_id=left, right_id=right, reason=reason, score=score)
-                for (left, right), (reason, score) in pairs.items()
-                if (left, right) not in dismissed
-            ],
-            batch_size=2000,
-            ignore_conflicts=True,
-        )
+        if changed is None:
+            stale.delete()
+        else:
+            for start in range(0, len(changed), CHUNK):
+                chunk = changed[start : start + CHUNK]
+                stale.filter(left_id__in=chunk).delete()  # two deletes: an OR of the two would scan the table
+                stale.filter(right_id__in=chunk).delete()
+        dismissed = {
+            left << 32 | right
+            for left, right in CustomerDuplicate.objects.filter(dismissed_at__isnull=False).values_list(
+                "left_id", "right_id"
+            )
+        }
+        _insert_pairs(unpack(key, value) for key, value in pairs.items() if key not in dismissed)
         _store_keys(changed)
         run.checked = Customer.objects.count() if changed is None else len(changed)
         run.pairs = len(pairs)
@@ -169,21 +199,37 @@ def scan(*, full: bool = False) -> DuplicateScan:
     return run
 
 
+def _insert_pairs(rows: Iterable[tuple[int, int, str, int]]) -> None:
+    """Plain ``executemany``: the ORM's bulk_create spends most of a large scan preparing values one by one."""
+    table = connection.ops.quote_name(CustomerDuplicate._meta.db_table)
+    columns = "(left_id, right_id, reason, score, found_at) VALUES (%s, %s, %s, %s, %s)"
+    sql = f"INSERT INTO {table} {columns} ON CONFLICT DO NOTHING"  # our own table name, quoted
+    now = timezone.now()
+    iterator = iter(rows)
+    with connection.cursor() as cursor:
+        while batch := [(*row, now) for row in islice(iterator, CHUNK)]:
+            cursor.executemany(sql, batch)
+
+
 def _store_keys(customer_ids: list[int] | None) -> None:
     """Keep the company keys used by the as-you-type check in step with the names (all, or the changed ones)."""
     companies = Customer.objects.filter(deleted_at__isnull=True, kind=Customer.Kind.COMPANY)
-    stored = CompanyKey.objects.all()
-    if customer_ids is not None:
-        companies = companies.filter(pk__in=customer_ids)
-        stored = stored.filter(customer_id__in=customer_ids)
-    stored.delete()
-    rows = (
-        CompanyKey(customer_id=pk, key=key)
-        for pk, name in companies.values_list("pk", "name").iterator(chunk_size=20000)
-        if len(key := company_key(name)) >= 2
-    )
-    while batch := list(islice(rows, 5000)):
-        CompanyKey.objects.bulk_create(batch)
+    if customer_ids is None:
+        CompanyKey.objects.all().delete()
+        chunks: Iterable[Any] = [companies]
+    else:
+        chunks = (customer_ids[start : start + CHUNK] for start in range(0, len(customer_ids), CHUNK))
+    for chunk in chunks:
+        selected = chunk if customer_ids is None else companies.filter(pk__in=chunk)
+        if customer_ids is not None:
+            CompanyKey.objects.filter(customer_id__in=chunk).delete()
+        rows = (
+            CompanyKey(customer_id=pk, key=key)
+            for pk, name in selected.values_list("pk", "name").iterator(chunk_size=20000)
+            if len(key := company_key(name)) >= 2
+        )
+        while batch := list(islice(rows, CHUNK)):
+            CompanyKey.objects.bulk_create(batch)
 
 
 def possible_duplicates(
