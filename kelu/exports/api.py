@@ -7,14 +7,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kelu.core.api import StrictInput, acting_user
 from kelu.exports import services
 from kelu.exports.models import ExportJob
-from kelu.exports.views import CONTENT_TYPES
+from kelu.exports.views import file_response
 
 
 class ExportInput(StrictInput):
@@ -61,10 +60,4 @@ def export_detail(request: Request, pk: int) -> Response:
 @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
 @api_view(["GET"])
 def export_download(request: Request, pk: int) -> FileResponse:
-    job = get_object_or_404(ExportJob, pk=pk, actor=acting_user(request))
-    path = services.export_dir() / job.file_name
-    if job.status != ExportJob.Status.DONE or not job.file_name or not path.exists():
-        raise NotFound()
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=job.download_name)
-    response["Content-Type"] = CONTENT_TYPES[job.extension]
-    return response
+    return file_response(get_object_or_404(ExportJob, pk=pk, actor=acting_user(request)))

@@ -74,15 +74,19 @@ def export_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, template, {"job": job})
 
 
-@require_safe
-def export_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
-    job = _job(request, pk)
+def file_response(job: ExportJob) -> FileResponse:
+    """The finished file as a download (pages and API); 404 while it is not there."""
     path = services.export_dir() / job.file_name
     if job.status != ExportJob.Status.DONE or not job.file_name or not path.exists():
         raise Http404
     response = FileResponse(path.open("rb"), as_attachment=True, filename=job.download_name)
     response["Content-Type"] = CONTENT_TYPES[job.extension]
     return response
+
+
+@require_safe
+def export_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    return file_response(_job(request, pk))
 
 
 @require_safe
