@@ -7,7 +7,6 @@ lines per RFC 6350.
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +17,7 @@ from django.utils import timezone
 
 from kelu.core.masking import shown_value
 from kelu.customers.models import Contact, Customer
-from kelu.exports.columns import Column, Context
+from kelu.exports.columns import Column, Context, ExportRow
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gb18030"}  # GB18030 is GBK's superset: no character is lost
@@ -52,13 +51,13 @@ def cell(value: Any) -> Any:
     return value
 
 
-def rows(customers: Iterable[Customer], columns: list[Column], context: Context) -> Iterator[list[Any]]:
+def rows(customers: Iterable[ExportRow], columns: list[Column], context: Context) -> Iterator[list[Any]]:
     for customer in customers:
         yield [cell(column.value(customer, context)) for column in columns]
 
 
 def csv_chunks(
-    customers: Iterable[Customer], columns: list[Column], context: Context, *, encoding: str = "utf-8"
+    customers: Iterable[ExportRow], columns: list[Column], context: Context, *, encoding: str = "utf-8"
 ) -> Iterator[bytes]:
     codec = ENCODINGS.get(encoding, "utf-8-sig")
     buffer = io.StringIO()
@@ -82,7 +81,7 @@ def _encode(buffer: io.StringIO, codec: str, first: bool) -> bytes:
     return text.encode(codec)
 
 
-def write_xlsx(customers: Iterable[Customer], columns: list[Column], context: Context, path: str) -> int:
+def write_xlsx(customers: Iterable[ExportRow], columns: list[Column], context: Context, path: str) -> int:
     """Write an .xlsx file; constant memory: each row is flushed to disk as it is written."""
     workbook = xlsxwriter.Workbook(
         path, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
@@ -100,13 +99,6 @@ def write_xlsx(customers: Iterable[Customer], columns: list[Column], context: Co
                 sheet.write_string(count, index, str(value))
     workbook.close()
     return count
-
-
-def xlsx_file(customers: Iterable[Customer], columns: list[Column], context: Context) -> tempfile._TemporaryFileWrapper:
-    handle = tempfile.NamedTemporaryFile(suffix=".xlsx")  # noqa: SIM115 (handed to the response, closed by it)
-    write_xlsx(customers, columns, context, handle.name)
-    handle.seek(0)
-    return handle
 
 
 def _split_name(name: str) -> tuple[str, str]:
