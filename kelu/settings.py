@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kelu.core.middleware.PageLoginRequiredMiddleware",
+    "kelu.accounts.audit.AuditRequestMiddleware",
     "kelu.core.middleware.ReadOnlyRoleMiddleware",
     "kelu.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -248,6 +249,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CustomerKindEnum": "kelu.customers.models.Customer.Kind",
         "PointKindEnum": "kelu.customers.models.ContactPoint.Kind",
+        "AuditActionEnum": "kelu.accounts.models.AuditEvent.Action",
+        "BulkEditActionEnum": "kelu.quality.models.BulkEdit.Action",
     },
 }
 

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from kelu.accounts import api as accounts_api
+from kelu.accounts import audit_views
 from kelu.core import views as core_views
 from kelu.customers import api as customers_api
 from kelu.exports import api as exports_api
@@ -29,6 +30,7 @@ api_v1 = [
     path("exports/<int:pk>/download/", exports_api.export_download, name="exports-download"),
     *router.urls,
     path("users/me/", accounts_api.me, name="users-me"),
+    path("audit/", audit_views.audit_api, name="audit"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's page carries inline styles; the relaxation is limited to this page.
     path(

@@ -8,4 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from kelu.accounts import schema  # noqa: F401  (registers the OpenAPI description of bearer tokens)
+        from kelu.accounts import (
+            schema,  # noqa: F401  (registers the OpenAPI description of bearer tokens)
+            signals,  # noqa: F401  (audit entries for logins and logouts)
+        )

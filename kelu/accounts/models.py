@@ -2,6 +2,7 @@ import hashlib
 import secrets
 import zoneinfo
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -125,8 +126,82 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
-    def touch(self) -> None:
+    def touch(self) -> bool:
+        """Note the use (at most once a minute); True when it was noted."""
         now = timezone.now()
         if self.last_used_at is None or now - self.last_used_at >= self.LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
             self.last_used_at = now
+            return True
+        return False
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Append-only: the log is never updated or deleted through the app."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, from where, to which object: logins, tokens, permission changes, exports, deletions..."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGIN_THROTTLED = "login_throttled", _("Login throttled")
+        LOGOUT = "logout", _("Logged out")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        TOKEN_CREATED = "token_created", _("API token created")
+        TOKEN_USED = "token_used", _("API token used")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        USER_CREATED = "user_created", _("User created")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        PERMISSIONS_CHANGED = "permissions_changed", _("Role permissions changed")
+        RECORDS_TRANSFERRED = "records_transferred", _("Records transferred")
+        SHARED = "shared", _("Customer shared")
+        UNSHARED = "unshared", _("Customer share removed")
+        EXPORT = "export", _("Export")
+        IMPORT = "import", _("Import")
+        DELETE = "delete", _("Moved to trash")
+        RESTORE = "restore", _("Restored from trash")
+        PURGE = "purge", _("Deleted permanently")
+        MERGE = "merge", _("Merged")
+        BULK_EDIT = "bulk_edit", _("Bulk edit")
+        VIEW_UNMASKED = "view_unmasked", _("Viewed full contact details")
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("user"),
+    )  # fmt: skip
+    actor_name = models.CharField(_("user name"), max_length=150, blank=True)  # kept when the user is gone
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("client"), max_length=200, blank=True)
+    target_type = models.CharField(_("object type"), max_length=50, blank=True)
+    target_id = models.CharField(_("object id"), max_length=50, blank=True)
+    target_repr = models.CharField(_("object"), max_length=200, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor", "-created_at"], name="audit_actor_time")]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.target_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit log is append-only.")

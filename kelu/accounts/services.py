@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kelu.accounts.models import ApiToken, Role, Team, User
+from kelu.accounts.audit import record_event
+from kelu.accounts.models import ApiToken, AuditEvent, Role, Team, User
 
 
 def generate_password() -> str:
@@ -42,6 +44,7 @@ def user_create(
     user.save()
     if teams:
         user.teams.set([team_get_or_create(name=name) for name in teams])
+    record_event(action=AuditEvent.Action.USER_CREATED, target=user, details={"role": role, "teams": list(teams)})
     return user, password
 
 
@@ -75,15 +78,25 @@ def user_set_language(*, user: User, language: str) -> None:
     user.save(update_fields=["language"])
 
 
-def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+@transaction.atomic
+def token_create(*, user: User, name: str = "", request: HttpRequest | None = None) -> tuple[ApiToken, str]:
     """A new API token for the user; returns the raw token, which is never stored and so shown only now."""
     raw, key_hash = ApiToken.generate()
     token = ApiToken.objects.create(user=user, name=name.strip()[:100], key_hash=key_hash, key_hint=raw[:9])
+    record_event(
+        action=AuditEvent.Action.TOKEN_CREATED, request=request, target=token,
+        details={"user": user.username, "via": "web" if request else "cli"},
+    )  # fmt: skip
     return token, raw
 
 
-def token_revoke(*, token: ApiToken) -> ApiToken:
+@transaction.atomic
+def token_revoke(*, token: ApiToken, request: HttpRequest | None = None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        record_event(
+            action=AuditEvent.Action.TOKEN_REVOKED, request=request, target=token,
+            details={"user": token.user.username, "via": "web" if request else "cli"},
+        )  # fmt: skip
     return token

@@ -17,7 +17,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(
+        views.PasswordChange.as_view(
             template_name="accounts/password_change.html",
             form_class=forms.PasswordChangeForm,
             success_url=reverse_lazy("accounts:password_changed"),

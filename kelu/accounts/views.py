@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kelu.accounts import forms, selectors, services
+from kelu.accounts.audit import record_event
 from kelu.accounts.http import AuthenticatedRequest
-from kelu.accounts.models import ApiToken
+from kelu.accounts.models import ApiToken, AuditEvent
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,7 +37,7 @@ def token_create(request: AuthenticatedRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The token name is too long."))
         return redirect("accounts:profile")
-    token, raw = services.token_create(user=request.user, name=form.cleaned_data["name"])
+    token, raw = services.token_create(user=request.user, name=form.cleaned_data["name"], request=request)
     return render(request, "accounts/token_created.html", {"token": token, "raw": raw})
 
 
@@ -41,7 +45,7 @@ def token_create(request: AuthenticatedRequest) -> HttpResponse:
 def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
     # Another user's token answers 404 like a missing one.
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
-    services.token_revoke(token=token)
+    services.token_revoke(token=token, request=request)
     messages.success(request, _("The token was revoked."))
     return redirect("accounts:profile")
 
@@ -69,3 +73,10 @@ def language_switch(request: HttpRequest) -> HttpResponse:
             secure=request.is_secure(),
         )
     return response
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        record_event(action=AuditEvent.Action.PASSWORD_CHANGED, actor=form.user, request=self.request)
+        return response

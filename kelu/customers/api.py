@@ -13,7 +13,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from kelu.accounts.models import User
+from kelu.accounts.audit import record_event
+from kelu.accounts.models import AuditEvent, User
 from kelu.core.api import AdministratorsChange, StrictInput, WritableRole, acting_user
 from kelu.core.errors import Conflict
 from kelu.core.masking import sees_full_contacts, shown_value
@@ -198,6 +199,20 @@ updated_since = OpenApiParameter(
 trashed = OpenApiParameter("trashed", bool, description="List the trash instead of living records.")
 
 
+class AuditedRetrieveMixin(mixins.RetrieveModelMixin):
+    """Reading one record in full (phones and emails unmasked) is audited, as on the pages."""
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        if sees_full_contacts(request):
+            record_event(
+                action=AuditEvent.Action.VIEW_UNMASKED,
+                request=request._request,
+                target=self.get_object(),  # type: ignore[attr-defined]
+            )
+        return response
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[updated_since, trashed], responses=CustomerOutput),
     retrieve=extend_schema(responses=CustomerOutput),
@@ -215,9 +230,7 @@ trashed = OpenApiParameter("trashed", bool, description="List the trash instead 
     partial_update=extend_schema(request=CustomerInput, responses=CustomerOutput),
     destroy=extend_schema(description="Move to the trash (restorable)."),
 )
-class CustomerViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
-):
+class CustomerViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = CustomerOutput
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -363,9 +376,7 @@ def _refuse_duplicates(request: Request, data: dict[str, Any]) -> None:
     partial_update=extend_schema(request=ContactInput, responses=ContactOutput),
     destroy=extend_schema(description="Move to the trash (restorable)."),
 )
-class ContactViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
-):
+class ContactViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = ContactOutput
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 

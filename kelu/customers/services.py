@@ -14,7 +14,8 @@ from django.db.models import Count, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kelu.accounts.models import Role, Team, User
+from kelu.accounts.audit import record_event
+from kelu.accounts.models import AuditEvent, Role, Team, User
 from kelu.core import permissions
 from kelu.core.errors import Conflict
 from kelu.customers import custom_fields
@@ -298,20 +299,24 @@ def customer_update(
 def customer_delete(*, actor: User, customer: Customer) -> Customer:
     """Move to the trash; restorable until purged."""
     _require_writer(actor)
+    customer.refresh_from_db(fields=["owner", "team"])  # rights follow the stored owner, not a stale copy
     if not permissions.may_delete_customer(actor, customer):
         raise PermissionDenied(_("You may not delete this customer."))
     customer.deleted_at = timezone.now()
     _save(customer, actor, update_fields=["deleted_at", "updated_at"])
+    record_event(action=AuditEvent.Action.DELETE, actor=actor, target=customer)
     return customer
 
 
 @transaction.atomic
 def customer_restore(*, actor: User, customer: Customer) -> Customer:
     _require_writer(actor)
+    customer.refresh_from_db(fields=["owner", "team"])
     if not permissions.may_delete_customer(actor, customer):
         raise PermissionDenied(_("You may not restore this customer."))
     customer.deleted_at = None
     _save(customer, actor, update_fields=["deleted_at", "updated_at"])
+    record_event(action=AuditEvent.Action.RESTORE, actor=actor, target=customer)
     return customer
 
 
@@ -322,6 +327,7 @@ def customer_purge(*, actor: User | None, customer: Customer) -> None:
         raise PermissionDenied(_("Only administrators may delete permanently."))
     if customer.deleted_at is None:
         raise ValidationError(_("Only records in the trash can be deleted permanently."))
+    record_event(action=AuditEvent.Action.PURGE, actor=actor, target=customer, details={"scheduled": actor is None})
     customer.delete()
 
 
@@ -334,6 +340,8 @@ def trash_purge_expired(*, days: int) -> int:
             with transaction.atomic():
                 model.objects.filter(pk=pk).delete()
             count += 1
+    if count:
+        record_event(action=AuditEvent.Action.PURGE, details={"scheduled": True, "days": days, "records": count})
     return count
 
 
@@ -440,6 +448,10 @@ def customer_share(*, actor: User, customer: Customer, user: User, can_edit: boo
     share, _created = CustomerShare.objects.update_or_create(
         customer=customer, user=user, defaults={"can_edit": can_edit, "created_by": actor}
     )
+    record_event(
+        action=AuditEvent.Action.SHARED, actor=actor, target=customer,
+        details={"user": user.username, "can_edit": can_edit},
+    )  # fmt: skip
     return share
 
 
@@ -448,7 +460,8 @@ def customer_unshare(*, actor: User, customer: Customer, user: User) -> None:
     _require_writer(actor)
     if actor.pk != user.pk:  # anyone may leave a share; removing others needs edit rights
         _check_edit(actor, customer)
-    CustomerShare.objects.filter(customer=customer, user=user).delete()
+    if CustomerShare.objects.filter(customer=customer, user=user).delete()[0]:
+        record_event(action=AuditEvent.Action.UNSHARED, actor=actor, target=customer, details={"user": user.username})
 
 
 @transaction.atomic
@@ -480,6 +493,10 @@ def records_transfer(*, actor: User, from_user: User, to_user: User) -> int:
         _save_with_tags(contact, actor, "~")
     # The receiver owns these now; a share of them to the receiver is redundant.
     CustomerShare.objects.filter(user=to_user, customer__owner=to_user).delete()
+    record_event(
+        action=AuditEvent.Action.RECORDS_TRANSFERRED, actor=actor, target=from_user,
+        details={"to": to_user.username, "customers": moved},
+    )  # fmt: skip
     return moved
 
 
@@ -555,6 +572,7 @@ def contact_delete(*, actor: User, contact: Contact) -> Contact:
         raise PermissionDenied(_("You may not delete contacts."))
     contact.deleted_at = timezone.now()
     _save(contact, actor, update_fields=["deleted_at", "updated_at"])
+    record_event(action=AuditEvent.Action.DELETE, actor=actor, target=contact)
     return contact
 
 
@@ -563,6 +581,7 @@ def contact_restore(*, actor: User, contact: Contact) -> Contact:
     _contact_guard(actor, contact)
     contact.deleted_at = None
     _save(contact, actor, update_fields=["deleted_at", "updated_at"])
+    record_event(action=AuditEvent.Action.RESTORE, actor=actor, target=contact)
     return contact
 
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from kelu.accounts import audit_views
 from kelu.customers import settings_views as views
 
 app_name = "settings"
@@ -11,6 +12,7 @@ urlpatterns = [
     path("choices/<slug:field>/<int:pk>/deactivate/", views.choice_deactivate, name="choice_deactivate"),
     path("choices/<slug:field>/<int:pk>/activate/", views.choice_activate, name="choice_activate"),
     path("tags/", views.tags, name="tags"),
+    path("audit/", audit_views.audit_log, name="audit"),
     path("tags/<int:pk>/delete/", views.tag_delete, name="tag_delete"),
     path("fields/", views.fields, name="fields"),
     path("fields/new/", views.field_create, name="field_create"),

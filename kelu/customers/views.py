@@ -12,9 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kelu.accounts.audit import record_event
 from kelu.accounts.http import AuthenticatedRequest
+from kelu.accounts.models import AuditEvent
 from kelu.core import permissions
 from kelu.core.errors import Conflict
+from kelu.core.masking import sees_full_contacts
 from kelu.customers import custom_fields, forms, selectors, services
 from kelu.customers.history import history_entries
 from kelu.customers.models import Contact, Customer, FieldDefinition
@@ -195,7 +198,14 @@ def customer_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     }
     if context["can_edit"]:
         context["share_form"] = forms.ShareForm(actor=user)
+    _audit_full_view(request, customer)
     return render(request, "customers/customer_detail.html", context)
+
+
+def _audit_full_view(request: AuthenticatedRequest, record: Customer | Contact) -> None:
+    """Opening a record shows its phones and emails in full to roles that may see them: that is audited."""
+    if sees_full_contacts(request):
+        record_event(action=AuditEvent.Action.VIEW_UNMASKED, target=record)
 
 
 @require_safe
@@ -403,6 +413,7 @@ def contact_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "entries": history_entries(contact, full_contacts=permissions.may_see_full_contacts(request.user)),
         "can_edit": _may_edit_contact(request.user, contact),
     }
+    _audit_full_view(request, contact)
     return render(request, "customers/contact_detail.html", context)
 
 

@@ -16,7 +16,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kelu.accounts.models import User
+from kelu.accounts.audit import record_event
+from kelu.accounts.models import AuditEvent, User
 from kelu.core.permissions import may_see_full_contacts
 from kelu.customers.models import Contact, ContactPoint, Customer, Tag
 from kelu.customers.selectors import customers_visible_to
@@ -192,12 +193,8 @@ class _Counter:
 
 
 def _audit(job: ExportJob) -> None:
-    try:
-        from kelu.accounts.audit import record_event
-    except ImportError:  # the audit trail lands with the permissions issue
-        return
     record_event(
-        action="export",
+        action=AuditEvent.Action.EXPORT,
         actor=job.actor,
         target=job,
         details={"format": job.format, "selection": job.selection, "rows": job.rows, "columns": job.columns},

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kelu.accounts.models import User
+from kelu.accounts.audit import record_event
+from kelu.accounts.models import AuditEvent, User
 from kelu.core import permissions
 from kelu.core.errors import Conflict
 from kelu.customers import services as customer_services
@@ -40,6 +41,10 @@ def bulk_edit_start(*, actor: User, ids: list[int], action: str, value: dict[str
     if action in (BulkEdit.Action.TAG, BulkEdit.Action.UNTAG) and not [t for t in value.get("value") or [] if t]:
         raise ValidationError({"value": [_("Name at least one tag.")]})
     bulk = BulkEdit.objects.create(actor=actor, action=action, value=value, ids=list(dict.fromkeys(ids)))
+    record_event(
+        action=AuditEvent.Action.BULK_EDIT, actor=actor, target=bulk,
+        details={"action": action, "value": value, "records": len(bulk.ids)},
+    )  # fmt: skip
     from kelu.quality.tasks import run_bulk_edit
 
     transaction.on_commit(lambda: run_bulk_edit.enqueue(bulk.pk))

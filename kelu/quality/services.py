@@ -17,7 +17,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kelu.accounts.models import User
+from kelu.accounts.audit import record_event
+from kelu.accounts.models import AuditEvent, User
 from kelu.core import permissions
 from kelu.core.errors import Conflict
 from kelu.customers import services as customer_services
@@ -209,6 +210,7 @@ def records_merge(
     merge = Merge.objects.create(
         actor=actor, entity=kind.entity, merged_ids=[o.pk for o in others], snapshot=_jsonable(snapshot), **target
     )
+    record_event(action=AuditEvent.Action.MERGE, actor=actor, target=survivor, details={"merged": merge.merged_ids})
     if kind is CUSTOMERS:
         CustomerDuplicate.objects.filter(left__in=[survivor, *others], right__in=[survivor, *others]).delete()
     return merge
