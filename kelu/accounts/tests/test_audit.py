@@ -36,7 +36,7 @@ def test_forwarded_for_is_trusted_only_behind_a_configured_proxy(owner, password
         Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.1").post(
             "/accounts/login/", {"username": "owner", "password": password}
         )
-    assert AuditEvent.objects.filter(action="login").order_by("-id").first().ip == "1.2.3.4"
+    assert AuditEvent.objects.filter(action="login").order_by("-id")[0].ip == "1.2.3.4"
 
 
 def test_tokens_created_used_and_revoked(owner_client, owner, api_client):
