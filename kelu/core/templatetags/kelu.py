@@ -42,3 +42,9 @@ def full_contacts(context: Any) -> bool:
 def shown(context: Any, kind: str, value: str) -> str:
     """``{% shown "phone" point.value %}``: the value, masked for users who may not see full contact details."""
     return shown_value(kind, value or "", full=_sees_full_contacts(context))
+
+
+@register.filter
+def minutes(value: Any) -> int:
+    """A timedelta as whole minutes (at least 1)."""
+    return max(1, int(value.total_seconds() // 60)) if value else 0
