@@ -263,6 +263,7 @@ SPECTACULAR_SETTINGS = {
         "CustomerKindEnum": "kelu.customers.models.Customer.Kind",
         "PointKindEnum": "kelu.customers.models.ContactPoint.Kind",
         "AuditActionEnum": "kelu.accounts.models.AuditEvent.Action",
+        "RoleEnum": "kelu.accounts.models.Role.Key",
         "BulkEditActionEnum": "kelu.quality.models.BulkEdit.Action",
     },
 }

@@ -30,6 +30,10 @@ api_v1 = [
     path("exports/<int:pk>/download/", exports_api.export_download, name="exports-download"),
     *router.urls,
     path("users/me/", accounts_api.me, name="users-me"),
+    path("users/", accounts_api.users, name="users"),
+    path("users/<int:pk>/", accounts_api.user_detail, name="users-detail"),
+    path("roles/", accounts_api.roles, name="roles"),
+    path("roles/<slug:key>/", accounts_api.role_detail, name="roles-detail"),
     path("audit/", audit_views.audit_api, name="audit"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's page carries inline styles; the relaxation is limited to this page.

@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Sequence
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -100,3 +100,70 @@ def token_revoke(*, token: ApiToken, request: HttpRequest | None = None) -> ApiT
             details={"user": token.user.username, "via": "web" if request else "cli"},
         )  # fmt: skip
     return token
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied(_("Only administrators may manage users and roles."))
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User,
+    user: User,
+    role: str | None = None,
+    teams: Sequence[str] | None = None,
+    is_active: bool | None = None,
+    display_name: str | None = None,
+    email: str | None = None,
+) -> User:
+    """An administrator changes a user; role, team and activity changes are audited and apply on the next request."""
+    _require_admin(actor)
+    if role is not None and role not in Role.Key.values:
+        raise ValidationError({"role": [_("Unknown role “%(role)s”.") % {"role": role}]})
+    if user.pk == actor.pk and ((role is not None and role != Role.Key.ADMIN) or is_active is False):
+        raise ValidationError({"role": [_("You cannot demote or deactivate yourself.")]})
+    before = {
+        "role": user.role_id,
+        "teams": sorted(user.teams.values_list("name", flat=True)),
+        "active": user.is_active,
+    }
+    if role is not None:
+        user.role_id = role
+    if is_active is not None:
+        user.is_active = is_active
+    if display_name is not None:
+        user.display_name = display_name.strip()
+    if email is not None:
+        user.email = email.strip()
+    user.full_clean(exclude=["password"])
+    user.save()
+    if teams is not None:
+        user.teams.set([team_get_or_create(name=name) for name in teams if name.strip()])
+    after = {"role": user.role_id, "teams": sorted(user.teams.values_list("name", flat=True)), "active": user.is_active}
+    if after != before:
+        changes = {key: [before[key], after[key]] for key in after if after[key] != before[key]}
+        record_event(action=AuditEvent.Action.ROLE_CHANGED, actor=actor, target=user, details=changes)
+    return user
+
+
+@transaction.atomic
+def role_update(*, actor: User, role: Role, flags: dict[str, bool]) -> Role:
+    """An administrator sets a role's flags (may import, export, delete, see full contact details)."""
+    _require_admin(actor)
+    allowed = ("can_import", "can_export", "can_delete", "can_see_full_contacts")
+    unknown = [name for name in flags if name not in allowed]
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set here.")] for name in unknown})
+    if role.key == Role.Key.ADMIN and not all(flags.get(name, True) for name in allowed):
+        raise ValidationError(_("Administrators always have every right."))
+    changes = {
+        name: [getattr(role, name), bool(value)] for name, value in flags.items() if getattr(role, name) != value
+    }
+    for name, value in flags.items():
+        setattr(role, name, bool(value))
+    role.save()
+    if changes:
+        record_event(action=AuditEvent.Action.PERMISSIONS_CHANGED, actor=actor, target=role, details=changes)
+    return role

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kelu.accounts import audit_views
+from kelu.accounts import admin_views, audit_views
 from kelu.customers import settings_views as views
 
 app_name = "settings"
@@ -13,6 +13,10 @@ urlpatterns = [
     path("choices/<slug:field>/<int:pk>/activate/", views.choice_activate, name="choice_activate"),
     path("tags/", views.tags, name="tags"),
     path("audit/", audit_views.audit_log, name="audit"),
+    path("users/", admin_views.users, name="users"),
+    path("users/<int:pk>/", admin_views.user_edit, name="user_edit"),
+    path("users/<int:pk>/transfer/", admin_views.user_transfer, name="user_transfer"),
+    path("roles/", admin_views.roles, name="roles"),
     path("tags/<int:pk>/delete/", views.tag_delete, name="tag_delete"),
     path("fields/", views.fields, name="fields"),
     path("fields/new/", views.field_create, name="field_create"),

@@ -25,7 +25,7 @@ UNSAFE = ["post", "put", "patch", "delete"]
 VICTIM_NAME = "鑫淼科技"
 SECRETS = ["13800138000", "emily@example.com", "wx_zhangwei88"]
 # Configuration pages and endpoints: admins only, whatever the parameters.
-ADMIN_ONLY = ("settings:", "api:fields-", "api:choices-", "api:tags-")
+ADMIN_ONLY = ("settings:", "api:fields-", "api:choices-", "api:tags-", "api:users", "api:roles", "api:audit")
 # The caller's own account: read-only roles may change these too.
 PERSONAL = {"api:users-me"}
 
