@@ -16,6 +16,14 @@ class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
     pass
 
 
+class PasswordResetForm(StyledFormMixin, auth_forms.PasswordResetForm):
+    pass
+
+
+class SetPasswordForm(StyledFormMixin, auth_forms.SetPasswordForm):
+    pass
+
+
 class PreferencesForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = User

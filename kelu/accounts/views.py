@@ -1,4 +1,5 @@
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -80,3 +81,22 @@ class PasswordChange(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         record_event(action=AuditEvent.Action.PASSWORD_CHANGED, actor=form.user, request=self.request)
         return response
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    """Reset links point at KELU_SITE_URL, never at the request's Host header (which an attacker can forge)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        site = urlsplit(settings.SITE_URL)
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            html_email_template_name=self.html_email_template_name,
+            extra_email_context={"site_name": "Kelu 客录", "site_url": settings.SITE_URL},
+        )
+        return HttpResponseRedirect(self.get_success_url())
