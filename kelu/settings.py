@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kelu.core",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "simple_history",
     "kelu.accounts",
     "kelu.customers",
@@ -75,9 +77,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "kelu.core.middleware.PageLoginRequiredMiddleware",
     "kelu.accounts.audit.AuditRequestMiddleware",
     "kelu.core.middleware.ReadOnlyRoleMiddleware",
+    "kelu.accounts.two_factor.TwoFactorMiddleware",
     "kelu.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -167,6 +171,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "kelu.accounts.audit.client_ip"  # X-Forwarded-For only behind a configured proxy
 AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Kelu 客录"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

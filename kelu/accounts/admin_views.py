@@ -16,7 +16,7 @@ from kelu.accounts.http import AuthenticatedRequest
 from kelu.accounts.models import Role, User
 from kelu.core.forms import StyledFormMixin
 
-FLAGS = ("can_import", "can_export", "can_delete", "can_see_full_contacts")
+FLAGS = ("can_import", "can_export", "can_delete", "can_see_full_contacts", "require_2fa")
 
 
 def _admin(request: AuthenticatedRequest) -> None:
@@ -127,9 +127,10 @@ def roles(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             for role in all_roles:
-                if role.key == Role.Key.ADMIN:
-                    continue
-                flags = {name: f"{role.key}-{name}" in request.POST for name in FLAGS}
+                if role.key == Role.Key.ADMIN:  # every right, always; only two-factor is a choice
+                    flags = {"require_2fa": f"{role.key}-require_2fa" in request.POST}
+                else:
+                    flags = {name: f"{role.key}-{name}" in request.POST for name in FLAGS}
                 services.role_update(actor=request.user, role=role, flags=flags)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))

@@ -67,7 +67,7 @@ class UserInput(StrictInput):
 class RoleOutput(serializers.ModelSerializer):
     class Meta:
         model = Role
-        fields = ["key", "can_import", "can_export", "can_delete", "can_see_full_contacts"]
+        fields = ["key", "can_import", "can_export", "can_delete", "can_see_full_contacts", "require_2fa"]
 
 
 class RoleInput(StrictInput):
@@ -75,6 +75,7 @@ class RoleInput(StrictInput):
     can_export = serializers.BooleanField(required=False)
     can_delete = serializers.BooleanField(required=False)
     can_see_full_contacts = serializers.BooleanField(required=False)
+    require_2fa = serializers.BooleanField(required=False)
 
 
 def _admin_only(request: Request) -> User:

@@ -25,6 +25,7 @@ class Role(models.Model):
     can_export = models.BooleanField(_("may export"), default=False)
     can_delete = models.BooleanField(_("may delete"), default=False)
     can_see_full_contacts = models.BooleanField(_("may see full contact details"), default=False)
+    require_2fa = models.BooleanField(_("must use two-factor sign-in"), default=False)
 
     class Meta:
         ordering = ["id"]
@@ -172,6 +173,8 @@ class AuditEvent(models.Model):
         MERGE = "merge", _("Merged")
         BULK_EDIT = "bulk_edit", _("Bulk edit")
         VIEW_UNMASKED = "view_unmasked", _("Viewed full contact details")
+        TWO_FACTOR_ENABLED = "2fa_enabled", _("Two-factor sign-in turned on")
+        TWO_FACTOR_DISABLED = "2fa_disabled", _("Two-factor sign-in turned off")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -152,11 +152,11 @@ def user_update(
 def role_update(*, actor: User, role: Role, flags: dict[str, bool]) -> Role:
     """An administrator sets a role's flags (may import, export, delete, see full contact details)."""
     _require_admin(actor)
-    allowed = ("can_import", "can_export", "can_delete", "can_see_full_contacts")
+    allowed = ("can_import", "can_export", "can_delete", "can_see_full_contacts", "require_2fa")
     unknown = [name for name in flags if name not in allowed]
     if unknown:
         raise ValidationError({name: [_("This field cannot be set here.")] for name in unknown})
-    if role.key == Role.Key.ADMIN and not all(flags.get(name, True) for name in allowed):
+    if role.key == Role.Key.ADMIN and not all(flags.get(name, True) for name in allowed[:4]):
         raise ValidationError(_("Administrators always have every right."))
     changes = {
         name: [getattr(role, name), bool(value)] for name, value in flags.items() if getattr(role, name) != value

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from kelu.accounts import forms, views
+from kelu.accounts import forms, two_factor, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -59,6 +59,8 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path("2fa/", two_factor.setup, name="2fa_setup"),
+    path("2fa/verify/", two_factor.verify, name="2fa_verify"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_create, name="token_create"),
     path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
