@@ -80,6 +80,65 @@ print(json.dumps(results))
     return [tuple(row) for row in json.loads(out.strip().splitlines()[-1])]
 
 
+QUALITY = """
+import json, os, resource, statistics, time, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "kelu.settings"
+django.setup()
+from django.utils import timezone
+from kelu.accounts.models import User
+from kelu.customers.models import Contact, ContactPoint, Customer
+from kelu.customers.selectors import customers_visible_to
+from kelu.exports.services import export_create
+from kelu.quality import duplicates, services
+
+rows = []
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+t = time.perf_counter(); run = duplicates.scan(full=True)
+took = time.perf_counter() - t
+rows.append(("duplicate scan, full", f"{took:.1f} s, {run.pairs:,} pairs, peak {peak_mb():.0f} MB", "≤ 10 min, ≤ 2 GB"))
+changed = max(100, min(10000, Customer.objects.count() // 100))
+ids = list(Customer.objects.order_by("-pk").values_list("pk", flat=True)[:changed])
+Customer.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+t = time.perf_counter(); duplicates.scan()
+took = time.perf_counter() - t
+rows.append((f"duplicate scan, incremental after {changed:,} changed", f"{took:.1f} s", "≤ 10 s for 10,000"))
+for username in ("admin", "bench_sales"):
+    user = User.objects.get(username=username)
+    names = list(Customer.objects.values_list("name", flat=True)[1000:1200])
+    phones = list(ContactPoint.objects.filter(kind="phone").values_list("value", flat=True)[1000:1200])
+    samples = []
+    for name, phone in zip(names, phones):
+        t = time.perf_counter()
+        duplicates.possible_duplicates(customers_visible_to(user), name=name, points=[("phone", phone)])
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    p50, p95 = statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+    rows.append((f"as-you-type duplicate check ({username})", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms", "≤ 50 ms p95"))
+admin = User.objects.get(username="admin")
+a, b = Customer.objects.filter(deleted_at__isnull=True, kind="company").order_by("pk")[:2]
+for customer in (a, b):
+    people = [Contact(customer=customer, name=f"联系人{i}", owner=customer.owner) for i in range(1000)]
+    Contact.objects.bulk_create(people)
+t = time.perf_counter(); merge = services.customers_merge(actor=admin, survivor=a, others=[b])
+rows.append(("merge two customers with 1,000 contacts each", f"{time.perf_counter() - t:.2f} s", "≤ 1 s"))
+services.merge_undo(actor=admin, merge=merge)
+before = peak_mb()
+t = time.perf_counter(); job = export_create(actor=admin, format="csv", selection={}, wait=True)
+took = time.perf_counter() - t
+measured = f"{took:.1f} s, peak {peak_mb():.0f} MB (before {before:.0f} MB)"
+rows.append((f"export {job.rows:,} customers to CSV", measured, "≤ 60 s at 1M, flat memory"))
+print(json.dumps(rows, ensure_ascii=False))
+"""
+
+
+def measure_quality(env: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Duplicate finder, as-you-type check, merge and export on the benchmark database (in a child process)."""
+    out = subprocess.run([sys.executable, "-c", QUALITY], env=env, check=True, capture_output=True, text=True).stdout
+    return [tuple(row) for row in json.loads(out.strip().splitlines()[-1])]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--size", type=int, default=1_000_000)
@@ -102,6 +161,7 @@ def main() -> int:
                 env["KELU_DATABASE_URL"] = url
             built = build(args.size, env)
             rows = measure(env, args.rounds)
+            quality = measure_quality(env)
         lines.append(f"\n### {name}\n")
         lines.append(
             f"`kelu demo --customers {args.size}`: {built.get('wall_seconds')} s "
@@ -109,6 +169,8 @@ def main() -> int:
         )
         lines.append("| user | request | p50 ms | p95 ms |\n| --- | --- | ---: | ---: |")
         lines += [f"| {user} | {label} | {p50:.1f} | {p95:.1f} |" for user, label, p50, p95 in rows]
+        lines.append("\n| data quality and export | measured | target |\n| --- | --- | --- |")
+        lines += [f"| {label} | {value} | {target} |" for label, value, target in quality]
     text = "\n".join(lines) + "\n"
     REPORT.parent.mkdir(exist_ok=True)
     if not REPORT.exists():
