@@ -289,10 +289,16 @@ def customer_unshare(request: AuthenticatedRequest, pk: int, user_id: int) -> Ht
 
 @require_POST
 def customer_bulk(request: AuthenticatedRequest) -> HttpResponse:
-    raw_ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
-    customers = list(selectors.customers_visible_to(request.user).filter(pk__in=raw_ids))
-    form = forms.BulkActionForm(request.POST, actor=request.user, ids=[c.pk for c in customers])
-    if not form.is_valid():
+    visible = selectors.customers_visible_to(request.user)
+    if request.POST.get("all_matching"):  # every customer the list shows, not only the ticked rows
+        ids = list(_filter_text(visible, request.POST.get("q", "")).values_list("pk", flat=True))
+        form = forms.BulkActionForm(request.POST, actor=request.user, ids=[])
+        form.fields["ids"].required = False
+    else:
+        raw_ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+        ids = list(visible.filter(pk__in=raw_ids).values_list("pk", flat=True))
+        form = forms.BulkActionForm(request.POST, actor=request.user, ids=ids)
+    if not form.is_valid() or not ids:
         messages.error(request, _("Choose at least one customer and an action."))
         return redirect("customers:list")
     action = form.cleaned_data["action"]
@@ -303,7 +309,7 @@ def customer_bulk(request: AuthenticatedRequest) -> HttpResponse:
     from kelu.quality.bulk import bulk_edit_start  # quality builds on customers
 
     try:
-        bulk = bulk_edit_start(actor=request.user, ids=[c.pk for c in customers], action=action, value=value)
+        bulk = bulk_edit_start(actor=request.user, ids=ids, action=action, value=value)
     except (PermissionDenied, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         return redirect("customers:list")

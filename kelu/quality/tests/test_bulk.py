@@ -114,3 +114,19 @@ def test_bulk_edit_api(api_client, owner, outsider, three, django_capture_on_com
     assert api_client.get(f"/api/v1/bulk-edits/{edit_id}/").status_code == 404
     hidden = api_client.post("/api/v1/customers/bulk/", {"ids": [three[0].pk], "action": "delete"}, format="json")
     assert hidden.status_code == 404
+
+
+def test_bulk_edit_of_all_matching_customers_from_the_list(
+    client_as, owner, outsider, django_capture_on_commit_callbacks
+):
+    mine = [services.customer_create(actor=owner, values={"name": f"张家{i}"}) for i in range(3)]
+    other = services.customer_create(actor=owner, values={"name": "李家"})
+    services.customer_create(actor=outsider, values={"name": "张家外人"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(owner).post(
+            "/customers/bulk/", {"action": "level", "level": "c", "all_matching": "1", "q": "张家"}
+        )
+    edit = BulkEdit.objects.get()
+    assert response["Location"] == f"/quality/bulk/{edit.pk}/"
+    assert sorted(edit.ids) == sorted(c.pk for c in mine) and edit.changed == 3
+    assert Customer.objects.get(pk=other.pk).level != "c"
