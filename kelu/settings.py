@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "simple_history",
     "kelu.accounts",
     "kelu.customers",
+    "kelu.search",
     "kelu.quality",
     "kelu.exports",
 ]
