@@ -1,0 +1,164 @@
+"""Keeping the search index in step with the records, on every write path.
+
+Single-record writes (forms, API, merges, restores, tag changes) reach it through the model signals registered in
+kelu.search.signals; bulk writes that bypass signals (``QuerySet.update``, ``bulk_create``: imports, bulk edits,
+ownership transfers, the demo data) call ``refresh`` themselves with the ids they touched. ``batched()`` gathers the
+changes of a block and writes each document once, inside the caller's transaction, so the index never disagrees
+with committed data.
+
+What a document holds: a customer's name, pinyin, region and address, notes, tags, text custom fields, its own
+points (phones, emails, WeChat) and its living contacts' names and points; a contact's name, pinyin, title,
+department, WeChat, notes, tags, text custom fields, points, and its customer's name and city. Trashed records stay
+indexed: the permission-scoped querysets the index is joined to leave them out, and a restore finds them again.
+"""
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from kelu.customers.models import Contact, ContactPoint, Customer, FieldDefinition
+from kelu.search.engines import engine_for
+from kelu.search.tokens import Document
+
+BATCH = 2000
+TEXT_TYPES = {
+    FieldDefinition.Type.TEXT,
+    FieldDefinition.Type.LONG_TEXT,
+    FieldDefinition.Type.EMAIL,
+    FieldDefinition.Type.URL,
+    FieldDefinition.Type.PHONE,
+}
+
+
+@dataclass
+class _Changes:
+    customers: set[int] = field(default_factory=set)
+    contacts: set[int] = field(default_factory=set)
+
+
+_local = threading.local()
+
+
+def refresh(*, customers: Iterable[int] = (), contacts: Iterable[int] = ()) -> None:
+    """Rewrite the documents of these records (and of the contacts of these customers, which carry their name);
+    ids that no longer exist are dropped from the index."""
+    pending = getattr(_local, "pending", None)
+    if pending is not None:
+        pending.customers.update(customers)
+        pending.contacts.update(contacts)
+        return
+    _write(set(customers), set(contacts))
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Write each touched document once, at the end of the block (nested blocks join the outermost one)."""
+    if getattr(_local, "pending", None) is not None:
+        yield
+        return
+    _local.pending = changes = _Changes()
+    try:
+        yield
+    finally:
+        _local.pending = None
+    _write(changes.customers, changes.contacts)
+
+
+def _write(customer_ids: set[int], contact_ids: set[int]) -> None:
+    if customer_ids:
+        contact_ids |= set(Contact.objects.filter(customer_id__in=customer_ids).values_list("pk", flat=True))
+    engine = engine_for()
+    text_keys = _text_field_keys()
+    for entity, ids, build in (
+        ("customer", sorted(customer_ids), _customer_documents),
+        ("contact", sorted(contact_ids), _contact_documents),
+    ):
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            docs = build(chunk, text_keys)
+            engine.store(entity, [(pk, doc.text()) for pk, doc in docs.items()])
+            engine.remove(entity, set(chunk) - docs.keys())
+
+
+def rebuild(*, progress: Any = None) -> dict[str, int]:
+    """Index every record from scratch (``kelu search-rebuild``; after the demo data)."""
+    engine = engine_for()
+    text_keys = _text_field_keys()
+    counts = {}
+    for entity, model, build in (
+        ("customer", Customer, _customer_documents),
+        ("contact", Contact, _contact_documents),
+    ):
+        engine.clear(entity)
+        counts[entity] = 0
+        last = 0
+        while True:
+            chunk = list(model.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH])
+            if not chunk:
+                break
+            docs = build(chunk, text_keys)
+            engine.store(entity, [(pk, doc.text()) for pk, doc in docs.items()])
+            counts[entity] += len(docs)
+            last = chunk[-1]
+            if progress:
+                progress(entity, counts[entity])
+    return counts
+
+
+def _text_field_keys() -> dict[str, set[str]]:
+    keys: dict[str, set[str]] = {"customer": set(), "contact": set()}
+    for entity, key, type_ in FieldDefinition.objects.values_list("entity", "key", "type"):
+        if type_ in TEXT_TYPES:
+            keys[entity].add(key)
+    return keys
+
+
+def _add_custom(doc: Document, custom: dict[str, Any] | None, keys: set[str]) -> None:
+    if custom:
+        doc.add_values(value for key, value in custom.items() if key in keys)
+
+
+def _customer_documents(ids: list[int], text_keys: dict[str, set[str]]) -> dict[int, Document]:
+    docs: dict[int, Document] = {}
+    rows = Customer.objects.filter(pk__in=ids).values_list(
+        "pk", "name", "province", "city", "district", "address", "notes", "custom"
+    )
+    for pk, name, province, city, district, address, notes, custom in rows:
+        doc = docs[pk] = Document()
+        doc.add_name(name)
+        doc.add_text(province, city, district, address, notes)
+        _add_custom(doc, custom, text_keys["customer"])
+    for pk, tag in Customer.tags.through.objects.filter(customer_id__in=ids).values_list("customer_id", "tag__name"):
+        docs[pk].add_text(tag)
+    living = Contact.objects.filter(customer_id__in=ids, deleted_at__isnull=True)
+    for pk, name, wechat in living.values_list("customer_id", "name", "wechat"):
+        docs[pk].add_name(name)
+        docs[pk].add_text(wechat)
+    points = ContactPoint.objects.filter(customer_id__in=ids).values_list("customer_id", "kind", "value", "normalized")
+    contact_points = ContactPoint.objects.filter(contact__in=living).values_list(
+        "contact__customer_id", "kind", "value", "normalized"
+    )
+    for rows_of_points in (points, contact_points):
+        for pk, kind, value, normalized in rows_of_points:
+            docs[pk].add_point(kind, value, normalized)
+    return docs
+
+
+def _contact_documents(ids: list[int], text_keys: dict[str, set[str]]) -> dict[int, Document]:
+    docs: dict[int, Document] = {}
+    rows = Contact.objects.filter(pk__in=ids).values_list(
+        "pk", "name", "title", "department", "wechat", "notes", "custom", "customer__name", "customer__city"
+    )
+    for pk, name, title, department, wechat, notes, custom, customer_name, customer_city in rows:
+        doc = docs[pk] = Document()
+        doc.add_name(name)
+        doc.add_text(title, department, wechat, notes, customer_name, customer_city)
+        _add_custom(doc, custom, text_keys["contact"])
+    for pk, tag in Contact.tags.through.objects.filter(contact_id__in=ids).values_list("contact_id", "tag__name"):
+        docs[pk].add_text(tag)
+    points = ContactPoint.objects.filter(contact_id__in=ids).values_list("contact_id", "kind", "value", "normalized")
+    for pk, kind, value, normalized in points:
+        docs[pk].add_point(kind, value, normalized)
+    return docs

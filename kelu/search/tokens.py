@@ -1,0 +1,145 @@
+"""What goes into the search index, and what a query looks for: one tokenizer shared by both engines.
+
+Hand-written because no library tokenizes the way Chinese address books are searched (jieba and friends segment
+words, which loses "伟" inside "张伟"; full-text engines that split on spaces see "张伟科技" as one word):
+
+- Chinese (and other CJK) text becomes every character and every pair of neighbours: 张伟明 → 张 伟 明 张伟 伟明.
+  A query of one character looks up that character, a longer one all its pairs, so any substring is found.
+- Names also carry their pinyin from every syllable on, and the same for the initials: 张伟明 → zhangweiming
+  weiming ming zwm wm m. A prefix query then finds "zw", "zhangw", "weim" or "wm" alike.
+- Phone numbers carry every tail of at least four digits of both their stored forms (E.164 and as entered), so any
+  run of four or more digits is the prefix of one of them, whatever the formatting.
+- Everything else is lower-cased words without accents; a query word matches words that start with it.
+
+The SQLite engine (FTS5, tokenizer unicode61 over these tokens) and the PostgreSQL engine (tsvector of exactly these
+lexemes, GIN) index the same tokens and run the same queries, so they find the same records.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from kelu.core.text import clean_text, pinyin_syllables
+
+MIN_PHONE_DIGITS = 4
+# CJK ideographs (with extensions and compatibility forms), kana and hangul: scripts written without spaces.
+_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+# A "word": a run of letters and digits of any script (no underscore), split further into CJK and other runs.
+_WORD_PART = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+")
+_PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
+
+
+def fold(text: str) -> str:
+    """Lower-case, half-width, without accents: what both the index and the query see."""
+    text = unicodedata.normalize("NFKD", clean_text(text).casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def is_cjk(text: str) -> bool:
+    return bool(_CJK_CHAR.match(text))
+
+
+def _cjk_grams(run: str) -> list[str]:
+    return [*run, *(run[i : i + 2] for i in range(len(run) - 1))]
+
+
+def text_tokens(text: str) -> list[str]:
+    tokens: list[str] = []
+    for part in _WORD_PART.findall(fold(text)):
+        if is_cjk(part):
+            tokens += _cjk_grams(part)
+        else:
+            tokens.append(part)
+    return tokens
+
+
+@lru_cache(maxsize=200_000)
+def name_tokens(name: str) -> tuple[str, ...]:
+    """The words and characters of a name, and its pinyin and initials from every syllable on."""
+    tokens = text_tokens(name)
+    syllables = pinyin_syllables(fold(name)) if _CJK_CHAR.search(name) else ()
+    for start in range(len(syllables)):
+        tokens.append("".join(syllables[start:]))
+        tokens.append("".join(s[0] for s in syllables[start:]))
+    return tuple(tokens)
+
+
+def phone_tokens(*forms: str) -> list[str]:
+    tokens: list[str] = []
+    for form in forms:
+        digits = "".join(ch for ch in form if ch.isdigit())
+        tokens += [digits[i:] for i in range(len(digits) - MIN_PHONE_DIGITS + 1)]
+    return tokens
+
+
+@dataclass
+class Document:
+    """The tokens of one record, collected field by field."""
+
+    tokens: set[str] = field(default_factory=set)
+
+    def add_name(self, name: str) -> None:
+        if name:
+            self.tokens.update(name_tokens(name))
+
+    def add_text(self, *texts: str | None) -> None:
+        for text in texts:
+            if text:
+                self.tokens.update(text_tokens(text))
+
+    def add_point(self, kind: str, value: str, normalized: str) -> None:
+        if kind == "phone":
+            self.tokens.update(phone_tokens(value, normalized))
+        self.add_text(value, normalized)
+
+    def add_values(self, values: Iterable[object]) -> None:
+        """Custom field values: text is searched, numbers and dates as written, flags and empties not at all."""
+        for value in values:
+            if isinstance(value, list):
+                self.add_values(value)
+            elif isinstance(value, str | int | float) and not isinstance(value, bool):
+                self.add_text(str(value))
+
+    def text(self) -> str:
+        return " ".join(sorted(self.tokens))
+
+
+# --- queries ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One token a record must contain (or a token starting with it, when ``prefix``)."""
+
+    text: str  # the query word it comes from, folded: what ranking and highlighting look for
+    token: str
+    prefix: bool
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    terms: tuple[Term, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+
+def parse_query(raw: str) -> Query:
+    """Every word of the query must match (AND); a run of digits and phone punctuation is one phone fragment."""
+    text = fold(raw)[:200]
+    if _PHONE_LIKE.match(text) and sum(ch.isdigit() for ch in text) >= MIN_PHONE_DIGITS:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        return Query(text, (Term(digits, digits, prefix=True),))
+    terms: list[Term] = []
+    for part in _WORD_PART.findall(text):
+        if is_cjk(part):
+            grams = (part,) if len(part) == 1 else tuple(part[i : i + 2] for i in range(len(part) - 1))
+            terms += [Term(part, gram, prefix=False) for gram in dict.fromkeys(grams)]
+        else:
+            terms.append(Term(part, part, prefix=True))
+    # The same token twice adds nothing but work.
+    return Query(text, tuple(dict.fromkeys(terms)))
