@@ -4,9 +4,9 @@ import pytest
 
 from kelu.customers import services
 from kelu.customers.models import Contact, Customer
+from kelu.customers.selectors import contacts_visible_to, customers_visible_to
 from kelu.search import index
 from kelu.search.selectors import apply_search, search
-from kelu.customers.selectors import contacts_visible_to, customers_visible_to
 
 
 @pytest.fixture
@@ -54,7 +54,9 @@ def test_every_query_form_finds_the_contact(xinmiao, secret, owner, text):
     assert all(name != "上海张伟贸易" for _type, name in found)
 
 
-@pytest.mark.parametrize("text", ["鑫淼", "鑫", "淼科", "北京鑫淼科技有限公司", "xinmiao", "bjxm", "xm", "6552", "重点客户", "普洱"])
+@pytest.mark.parametrize(
+    "text", ["鑫淼", "鑫", "淼科", "北京鑫淼科技有限公司", "xinmiao", "bjxm", "xm", "6552", "重点客户", "普洱"]
+)
 def test_every_query_form_finds_the_customer(xinmiao, owner, text):
     assert ("customer", "北京鑫淼科技有限公司") in names(owner, text)
 
