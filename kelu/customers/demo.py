@@ -48,6 +48,7 @@ from kelu.accounts.models import Role, User
 from kelu.core.text import pinyin_of
 from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
 from kelu.customers.normalization import contact_name_fields, name_fields, normalize_point
+from kelu.search import index as search_index
 
 BATCH = 5_000  # customers per transaction (and per random stream: changing it changes the data of a seed)
 PARALLEL_FROM = 20_000  # below this, forking a helper process costs more than it saves
@@ -675,6 +676,7 @@ def write_batch(batch: Batch, tables: _Tables) -> tuple[int, int, int, int]:
         tables.contacts.insert(cursor, contacts, converted)
         tables.points.insert(cursor, points, converted)
         tables.tags.insert(cursor, links, converted)
+        search_index.refresh(customers=customer_ids)
     return len(batch.customers), len(contacts), len(points), len(links)
 
 

@@ -130,19 +130,23 @@ def _customer_documents(ids: list[int], text_keys: dict[str, set[str]]) -> dict[
         doc.add_name(name)
         doc.add_text(province, city, district, address, notes)
         _add_custom(doc, custom, text_keys["customer"])
+    # Related rows of a customer being deleted can outlive it for a moment (cascades run in steps): skip them.
     for pk, tag in Customer.tags.through.objects.filter(customer_id__in=ids).values_list("customer_id", "tag__name"):
-        docs[pk].add_text(tag)
+        if pk in docs:
+            docs[pk].add_text(tag)
     living = Contact.objects.filter(customer_id__in=ids, deleted_at__isnull=True)
     for pk, name, wechat in living.values_list("customer_id", "name", "wechat"):
-        docs[pk].add_name(name)
-        docs[pk].add_text(wechat)
+        if pk in docs:
+            docs[pk].add_name(name)
+            docs[pk].add_text(wechat)
     points = ContactPoint.objects.filter(customer_id__in=ids).values_list("customer_id", "kind", "value", "normalized")
     contact_points = ContactPoint.objects.filter(contact__in=living).values_list(
         "contact__customer_id", "kind", "value", "normalized"
     )
     for rows_of_points in (points, contact_points):
         for pk, kind, value, normalized in rows_of_points:
-            docs[pk].add_point(kind, value, normalized)
+            if pk in docs:
+                docs[pk].add_point(kind, value, normalized)
     return docs
 
 
@@ -157,8 +161,10 @@ def _contact_documents(ids: list[int], text_keys: dict[str, set[str]]) -> dict[i
         doc.add_text(title, department, wechat, notes, customer_name, customer_city)
         _add_custom(doc, custom, text_keys["contact"])
     for pk, tag in Contact.tags.through.objects.filter(contact_id__in=ids).values_list("contact_id", "tag__name"):
-        docs[pk].add_text(tag)
+        if pk in docs:
+            docs[pk].add_text(tag)
     points = ContactPoint.objects.filter(contact_id__in=ids).values_list("contact_id", "kind", "value", "normalized")
     for pk, kind, value, normalized in points:
-        docs[pk].add_point(kind, value, normalized)
+        if pk in docs:
+            docs[pk].add_point(kind, value, normalized)
     return docs
