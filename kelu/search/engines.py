@@ -80,7 +80,7 @@ class PostgresEngine:
         with connection.cursor() as cursor:
             for entity in ENTITIES:
                 cursor.execute(
-                    f"CREATE TABLE IF NOT EXISTS {table(entity)} (id bigint PRIMARY KEY, tokens tsvector NOT NULL)"
+                    f"CREATE TABLE IF NOT EXISTS {table(entity)} (rowid bigint PRIMARY KEY, tokens tsvector NOT NULL)"
                 )
                 cursor.execute(
                     f"CREATE INDEX IF NOT EXISTS {table(entity)}_tokens ON {table(entity)} USING gin (tokens)"
@@ -96,8 +96,8 @@ class PostgresEngine:
             return
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {table(entity)} (id, tokens) VALUES (%s, array_to_tsvector(string_to_array(%s, ' ')))"  # noqa: S608
-                " ON CONFLICT (id) DO UPDATE SET tokens = EXCLUDED.tokens",
+                f"INSERT INTO {table(entity)} (rowid, tokens) VALUES (%s, array_to_tsvector(string_to_array(%s, ' ')))"  # noqa: S608
+                " ON CONFLICT (rowid) DO UPDATE SET tokens = EXCLUDED.tokens",
                 docs,
             )
 
@@ -105,7 +105,7 @@ class PostgresEngine:
         ids = list(ids)
         if ids:
             with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {table(entity)} WHERE id = ANY(%s)", [ids])  # noqa: S608
+                cursor.execute(f"DELETE FROM {table(entity)} WHERE rowid = ANY(%s)", [ids])  # noqa: S608
 
     def clear(self, entity: str) -> None:
         with connection.cursor() as cursor:
@@ -114,8 +114,8 @@ class PostgresEngine:
     def ids_sql(self, entity: str, query: Query, *, window: int | None = None) -> tuple[str, list[Any]]:
         # Tokens are letters and digits only (kelu.search.tokens), so quoting them needs no escaping.
         literal = " & ".join(f"'{term.token}'" + (":*" if term.prefix else "") for term in query.terms)
-        sql = f"SELECT id FROM {table(entity)} WHERE tokens @@ %s::tsquery"  # noqa: S608
-        return _windowed(sql, "id", [literal], window)
+        sql = f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery"  # noqa: S608
+        return _windowed(sql, "rowid", [literal], window)
 
 
 def _windowed(sql: str, key: str, params: list[Any], window: int | None) -> tuple[str, list[Any]]:
