@@ -32,14 +32,14 @@ class Engine(Protocol):
 
 class SqliteEngine:
     """FTS5 with ``detail=none``: only which rows hold a token, no positions (the tokens already encode adjacency),
-    which keeps the index small; prefix indexes for the 1–3 letter pinyin and digit prefixes typed most."""
+    which keeps the index small; prefix indexes for the 2–3 letter pinyin initials and prefixes typed most."""
 
     def create(self) -> None:
         with connection.cursor() as cursor:
             for entity in ENTITIES:
                 cursor.execute(
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table(entity)} USING fts5("
-                    "tokens, detail=none, columnsize=0, prefix='1 2 3', tokenize='unicode61 remove_diacritics 0')"
+                    "tokens, detail=none, columnsize=0, prefix='2 3', tokenize='unicode61 remove_diacritics 0')"
                 )
 
     def drop(self) -> None:
@@ -55,12 +55,9 @@ class SqliteEngine:
             cursor.executemany(f"INSERT INTO {table(entity)} (rowid, tokens) VALUES (%s, %s)", docs)  # noqa: S608
 
     def remove(self, entity: str, ids: Iterable[int]) -> None:
-        ids = list(ids)
+        # One rowid at a time: FTS5 looks a rowid up directly, but reads the whole table for "rowid IN (...)".
         with connection.cursor() as cursor:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(f"DELETE FROM {table(entity)} WHERE rowid IN ({marks})", chunk)  # noqa: S608
+            cursor.executemany(f"DELETE FROM {table(entity)} WHERE rowid = %s", [(pk,) for pk in ids])  # noqa: S608
 
     def clear(self, entity: str) -> None:
         with connection.cursor() as cursor:

@@ -7,8 +7,10 @@ changes of a block and writes each document once, inside the caller's transactio
 with committed data.
 
 What a document holds: a customer's name, pinyin, region and address, notes, tags, text custom fields, its own
-points (phones, emails, WeChat) and its living contacts' names and points; a contact's name, pinyin, title,
-department, WeChat, notes, tags, text custom fields, points, and its customer's name and city. Trashed records stay
+points (phones, emails, WeChat) and its living contacts' names and WeChat IDs; a contact's name, pinyin, title,
+department, WeChat, notes, tags, text custom fields, points, and its customer's province and city. So "zw 北京"
+finds 张伟 and his Beijing company, and a customer is found by its contacts' phones through theirs
+(kelu.search.selectors.apply_search), each number being indexed once. Trashed records stay
 indexed: the permission-scoped querysets the index is joined to leave them out, and a restore finds them again.
 """
 
@@ -17,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.db import transaction
 
 from kelu.customers.models import Contact, ContactPoint, Customer, FieldDefinition
 from kelu.search.engines import engine_for
@@ -99,7 +103,8 @@ def rebuild(*, progress: Any = None) -> dict[str, int]:
             if not chunk:
                 break
             docs = build(chunk, text_keys)
-            engine.store(entity, [(pk, doc.text()) for pk, doc in docs.items()])
+            with transaction.atomic():  # one commit a chunk, not one a row
+                engine.store(entity, [(pk, doc.text()) for pk, doc in docs.items()])
             counts[entity] += len(docs)
             last = chunk[-1]
             if progress:
@@ -140,25 +145,21 @@ def _customer_documents(ids: list[int], text_keys: dict[str, set[str]]) -> dict[
             docs[pk].add_name(name)
             docs[pk].add_text(wechat)
     points = ContactPoint.objects.filter(customer_id__in=ids).values_list("customer_id", "kind", "value", "normalized")
-    contact_points = ContactPoint.objects.filter(contact__in=living).values_list(
-        "contact__customer_id", "kind", "value", "normalized"
-    )
-    for rows_of_points in (points, contact_points):
-        for pk, kind, value, normalized in rows_of_points:
-            if pk in docs:
-                docs[pk].add_point(kind, value, normalized)
+    for pk, kind, value, normalized in points:
+        if pk in docs:
+            docs[pk].add_point(kind, value, normalized)
     return docs
 
 
 def _contact_documents(ids: list[int], text_keys: dict[str, set[str]]) -> dict[int, Document]:
     docs: dict[int, Document] = {}
     rows = Contact.objects.filter(pk__in=ids).values_list(
-        "pk", "name", "title", "department", "wechat", "notes", "custom", "customer__name", "customer__city"
+        "pk", "name", "title", "department", "wechat", "notes", "custom", "customer__province", "customer__city"
     )
-    for pk, name, title, department, wechat, notes, custom, customer_name, customer_city in rows:
+    for pk, name, title, department, wechat, notes, custom, province, city in rows:
         doc = docs[pk] = Document()
         doc.add_name(name)
-        doc.add_text(title, department, wechat, notes, customer_name, customer_city)
+        doc.add_text(title, department, wechat, notes, province, city)
         _add_custom(doc, custom, text_keys["contact"])
     for pk, tag in Contact.tags.through.objects.filter(contact_id__in=ids).values_list("contact_id", "tag__name"):
         if pk in docs:

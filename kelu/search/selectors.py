@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -44,9 +44,23 @@ def matching(qs: QuerySet[RecordT], query: Query, *, window: int | None = None) 
 
 
 def apply_search(qs: QuerySet[RecordT], text: str) -> QuerySet[RecordT]:
-    """Narrow a scoped customer or contact queryset to the records matching a free-text query."""
+    """Narrow a scoped customer or contact queryset to the records matching a free-text query; customers also
+    match through their living contacts (a contact's phone finds its company)."""
     query = parse_query(text or "")
-    return matching(qs, query) if query else qs
+    if not query:
+        return qs
+    engine = engine_for()
+    sql, params = engine.ids_sql(_entity(qs.model), query)
+    found = Q(pk__in=RawSQL(sql, params))  # noqa: S611  (values are parameters)
+    if issubclass(qs.model, Customer):
+        contact_sql, contact_params = engine.ids_sql("contact", query)
+        through_contacts = Contact.objects.filter(
+            pk__in=RawSQL(contact_sql, contact_params),  # noqa: S611
+            deleted_at__isnull=True,
+            customer__isnull=False,
+        )
+        found |= Q(pk__in=through_contacts.values("customer_id"))
+    return qs.filter(found)
 
 
 @dataclass

@@ -6,10 +6,12 @@ words, which loses "伟" inside "张伟"; full-text engines that split on spaces
 - Chinese (and other CJK) text becomes every character and every pair of neighbours: 张伟明 → 张 伟 明 张伟 伟明.
   A query of one character looks up that character, a longer one all its pairs, so any substring is found.
 - Names also carry their pinyin from every syllable on, and the same for the initials: 张伟明 → zhangweiming
-  weiming ming zwm wm m. A prefix query then finds "zw", "zhangw", "weim" or "wm" alike.
+  weiming ming zwm wm m. A prefix query then finds "zw", "zhangw", "weim" or "wm" alike (see ``name_tokens`` for
+  long names).
 - Phone numbers carry every tail of at least four digits of both their stored forms (E.164 and as entered), so any
   run of four or more digits is the prefix of one of them, whatever the formatting.
-- Everything else is lower-cased words without accents; a query word matches words that start with it.
+- Everything else is lower-cased words without accents; a query word of two or more letters or digits matches
+  words that start with it, a single one only itself.
 
 The SQLite engine (FTS5, tokenizer unicode61 over these tokens) and the PostgreSQL engine (tsvector of exactly these
 lexemes, GIN) index the same tokens and run the same queries, so they find the same records.
@@ -24,6 +26,8 @@ from functools import lru_cache
 from kelu.core.text import clean_text, pinyin_syllables
 
 MIN_PHONE_DIGITS = 4
+PINYIN_STARTS = 6
+PINYIN_RUN = 4
 # CJK ideographs (with extensions and compatibility forms), kana and hangul: scripts written without spaces.
 _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
@@ -34,6 +38,8 @@ _PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
 
 def fold(text: str) -> str:
     """Lower-case, half-width, without accents: what both the index and the query see."""
+    if text.isascii():  # most values (phones, emails, pinyin): the cheap way
+        return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKD", clean_text(text).casefold())
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
@@ -58,12 +64,18 @@ def text_tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def name_tokens(name: str) -> tuple[str, ...]:
-    """The words and characters of a name, and its pinyin and initials from every syllable on."""
+    """The words and characters of a name, and its pinyin and initials from every syllable on.
+
+    Long names (companies) get the pinyin runs of at most ``PINYIN_RUN`` syllables from their first
+    ``PINYIN_STARTS`` syllables, besides the whole: "xinmiao" finds 北京鑫淼科技有限公司, and the index stays small.
+    """
     tokens = text_tokens(name)
     syllables = pinyin_syllables(fold(name)) if _CJK_CHAR.search(name) else ()
-    for start in range(len(syllables)):
-        tokens.append("".join(syllables[start:]))
-        tokens.append("".join(s[0] for s in syllables[start:]))
+    if syllables:
+        tokens += ["".join(syllables), "".join(s[0] for s in syllables)]
+    for start in range(1, min(len(syllables), PINYIN_STARTS)):
+        run = syllables[start : start + PINYIN_RUN]
+        tokens += ["".join(run), "".join(s[0] for s in run)]
     return tuple(tokens)
 
 
@@ -91,9 +103,10 @@ class Document:
                 self.tokens.update(text_tokens(text))
 
     def add_point(self, kind: str, value: str, normalized: str) -> None:
-        if kind == "phone":
+        if kind == "phone":  # the digit tails cover every other way to search a number
             self.tokens.update(phone_tokens(value, normalized))
-        self.add_text(value, normalized)
+        else:
+            self.add_text(value, normalized)
 
     def add_values(self, values: Iterable[object]) -> None:
         """Custom field values: text is searched, numbers and dates as written, flags and empties not at all."""
@@ -139,7 +152,7 @@ def parse_query(raw: str) -> Query:
         if is_cjk(part):
             grams = (part,) if len(part) == 1 else tuple(part[i : i + 2] for i in range(len(part) - 1))
             terms += [Term(part, gram, prefix=False) for gram in dict.fromkeys(grams)]
-        else:
-            terms.append(Term(part, part, prefix=True))
+        else:  # a single letter or digit is a word of its own, not the start of every word
+            terms.append(Term(part, part, prefix=len(part) > 1))
     # The same token twice adds nothing but work.
     return Query(text, tuple(dict.fromkeys(terms)))
