@@ -15,7 +15,8 @@ indexed: the permission-scoped querysets the index is joined to leave them out, 
 """
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,7 +75,7 @@ def _write(customer_ids: set[int], contact_ids: set[int]) -> None:
     if customer_ids:
         contact_ids |= set(Contact.objects.filter(customer_id__in=customer_ids).values_list("pk", flat=True))
     engine = engine_for()
-    text_keys = _text_field_keys()
+    text_keys = text_field_keys()
     for entity, ids, build in (
         ("customer", sorted(customer_ids), _customer_documents),
         ("contact", sorted(contact_ids), _contact_documents),
@@ -89,7 +90,7 @@ def _write(customer_ids: set[int], contact_ids: set[int]) -> None:
 def rebuild(*, progress: Any = None) -> dict[str, int]:
     """Index every record from scratch (``kelu search-rebuild``; after the demo data)."""
     engine = engine_for()
-    text_keys = _text_field_keys()
+    text_keys = text_field_keys()
     counts = {}
     for entity, model, build in (
         ("customer", Customer, _customer_documents),
@@ -112,7 +113,8 @@ def rebuild(*, progress: Any = None) -> dict[str, int]:
     return counts
 
 
-def _text_field_keys() -> dict[str, set[str]]:
+def text_field_keys() -> dict[str, set[str]]:
+    """The custom fields whose values are searched, per entity: the text-like ones."""
     keys: dict[str, set[str]] = {"customer": set(), "contact": set()}
     for entity, key, type_ in FieldDefinition.objects.values_list("entity", "key", "type"):
         if type_ in TEXT_TYPES:
@@ -120,52 +122,108 @@ def _text_field_keys() -> dict[str, set[str]]:
     return keys
 
 
+Point = tuple[str, str, str]  # kind, value as entered, normalised
+
+
+def customer_document(
+    customer: Mapping[str, Any],
+    *,
+    tags: Iterable[str],
+    contacts: Iterable[tuple[str, str]],
+    points: Iterable[Point],
+    text_keys: set[str],
+) -> Document:
+    """A customer's tokens from plain values (also used where records are made in bulk: the demo data)."""
+    doc = Document()
+    doc.add_name(customer["name"])
+    doc.add_text(customer.get("province"), customer.get("city"), customer.get("district"), *tags)
+    doc.add_long_text(customer.get("address"), customer.get("notes"))
+    _add_custom(doc, customer.get("custom"), text_keys)
+    for name, wechat in contacts:
+        doc.add_name(name)
+        doc.add_text(wechat)
+    for point in points:
+        doc.add_point(*point)
+    return doc
+
+
+def contact_document(
+    contact: Mapping[str, Any],
+    *,
+    tags: Iterable[str],
+    points: Iterable[Point],
+    region: tuple[str, str],
+    text_keys: set[str],
+) -> Document:
+    """A contact's tokens from plain values; ``region`` is its customer's (province, city)."""
+    doc = Document()
+    doc.add_name(contact["name"])
+    doc.add_text(contact.get("title"), contact.get("department"), contact.get("wechat"), *region, *tags)
+    doc.add_long_text(contact.get("notes"))
+    _add_custom(doc, contact.get("custom"), text_keys)
+    for point in points:
+        doc.add_point(*point)
+    return doc
+
+
 def _add_custom(doc: Document, custom: dict[str, Any] | None, keys: set[str]) -> None:
     if custom:
         doc.add_values(value for key, value in custom.items() if key in keys)
 
 
+def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[Any]]:
+    """{parent id: [the rest of each row]} (a single value instead of a one-tuple)."""
+    groups: dict[int, list[Any]] = defaultdict(list)
+    for pk, *rest in rows:
+        groups[pk].append(rest[0] if len(rest) == 1 else tuple(rest))
+    return groups
+
+
+CUSTOMER_FIELDS = ("pk", "name", "province", "city", "district", "address", "notes", "custom")
+CONTACT_FIELDS = (
+    "pk",
+    "name",
+    "title",
+    "department",
+    "wechat",
+    "notes",
+    "custom",
+    "customer__province",
+    "customer__city",
+)
+
+
 def _customer_documents(ids: list[int], text_keys: dict[str, set[str]]) -> dict[int, Document]:
-    docs: dict[int, Document] = {}
-    rows = Customer.objects.filter(pk__in=ids).values_list(
-        "pk", "name", "province", "city", "district", "address", "notes", "custom"
-    )
-    for pk, name, province, city, district, address, notes, custom in rows:
-        doc = docs[pk] = Document()
-        doc.add_name(name)
-        doc.add_text(province, city, district, address, notes)
-        _add_custom(doc, custom, text_keys["customer"])
-    # Related rows of a customer being deleted can outlive it for a moment (cascades run in steps): skip them.
-    for pk, tag in Customer.tags.through.objects.filter(customer_id__in=ids).values_list("customer_id", "tag__name"):
-        if pk in docs:
-            docs[pk].add_text(tag)
+    tags = _grouped(Customer.tags.through.objects.filter(customer_id__in=ids).values_list("customer_id", "tag__name"))
     living = Contact.objects.filter(customer_id__in=ids, deleted_at__isnull=True)
-    for pk, name, wechat in living.values_list("customer_id", "name", "wechat"):
-        if pk in docs:
-            docs[pk].add_name(name)
-            docs[pk].add_text(wechat)
-    points = ContactPoint.objects.filter(customer_id__in=ids).values_list("customer_id", "kind", "value", "normalized")
-    for pk, kind, value, normalized in points:
-        if pk in docs:
-            docs[pk].add_point(kind, value, normalized)
-    return docs
+    contacts = _grouped(living.values_list("customer_id", "name", "wechat"))
+    points = _grouped(
+        ContactPoint.objects.filter(customer_id__in=ids).values_list("customer_id", "kind", "value", "normalized")
+    )
+    return {
+        row["pk"]: customer_document(
+            row,
+            tags=tags[row["pk"]],
+            contacts=contacts[row["pk"]],
+            points=points[row["pk"]],
+            text_keys=text_keys["customer"],
+        )
+        for row in Customer.objects.filter(pk__in=ids).values(*CUSTOMER_FIELDS)
+    }
 
 
 def _contact_documents(ids: list[int], text_keys: dict[str, set[str]]) -> dict[int, Document]:
-    docs: dict[int, Document] = {}
-    rows = Contact.objects.filter(pk__in=ids).values_list(
-        "pk", "name", "title", "department", "wechat", "notes", "custom", "customer__province", "customer__city"
+    tags = _grouped(Contact.tags.through.objects.filter(contact_id__in=ids).values_list("contact_id", "tag__name"))
+    points = _grouped(
+        ContactPoint.objects.filter(contact_id__in=ids).values_list("contact_id", "kind", "value", "normalized")
     )
-    for pk, name, title, department, wechat, notes, custom, province, city in rows:
-        doc = docs[pk] = Document()
-        doc.add_name(name)
-        doc.add_text(title, department, wechat, notes, province, city)
-        _add_custom(doc, custom, text_keys["contact"])
-    for pk, tag in Contact.tags.through.objects.filter(contact_id__in=ids).values_list("contact_id", "tag__name"):
-        if pk in docs:
-            docs[pk].add_text(tag)
-    points = ContactPoint.objects.filter(contact_id__in=ids).values_list("contact_id", "kind", "value", "normalized")
-    for pk, kind, value, normalized in points:
-        if pk in docs:
-            docs[pk].add_point(kind, value, normalized)
-    return docs
+    return {
+        row["pk"]: contact_document(
+            row,
+            tags=tags[row["pk"]],
+            points=points[row["pk"]],
+            region=(row["customer__province"] or "", row["customer__city"] or ""),
+            text_keys=text_keys["contact"],
+        )
+        for row in Contact.objects.filter(pk__in=ids).values(*CONTACT_FIELDS)
+    }

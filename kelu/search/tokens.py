@@ -8,8 +8,10 @@ words, which loses "伟" inside "张伟"; full-text engines that split on spaces
 - Names also carry their pinyin from every syllable on, and the same for the initials: 张伟明 → zhangweiming
   weiming ming zwm wm m. A prefix query then finds "zw", "zhangw", "weim" or "wm" alike (see ``name_tokens`` for
   long names).
-- Phone numbers carry every tail of at least four digits of both their stored forms (E.164 and as entered), so any
-  run of four or more digits is the prefix of one of them, whatever the formatting.
+- Phone numbers carry every tail of at least four digits as entered, and their E.164 digits, so any run of four or
+  more digits is the prefix of one of them, whatever the formatting.
+- Long text (addresses, notes) carries CJK pairs but not single characters: one character finds names, titles,
+  tags and places, two or more find everything.
 - Everything else is lower-cased words without accents; a query word of two or more letters or digits matches
   words that start with it, a single one only itself.
 
@@ -48,15 +50,17 @@ def is_cjk(text: str) -> bool:
     return bool(_CJK_CHAR.match(text))
 
 
-def _cjk_grams(run: str) -> list[str]:
-    return [*run, *(run[i : i + 2] for i in range(len(run) - 1))]
+def _cjk_grams(run: str, *, single: bool) -> list[str]:
+    pairs = [run[i : i + 2] for i in range(len(run) - 1)]
+    return [*run, *pairs] if single or len(run) == 1 else pairs
 
 
-def text_tokens(text: str) -> list[str]:
+def text_tokens(text: str, *, single: bool = True) -> list[str]:
+    """Words, and CJK pairs and (unless ``single`` is false: long text) single characters."""
     tokens: list[str] = []
     for part in _WORD_PART.findall(fold(text)):
         if is_cjk(part):
-            tokens += _cjk_grams(part)
+            tokens += _cjk_grams(part, single=single)
         else:
             tokens.append(part)
     return tokens
@@ -79,12 +83,12 @@ def name_tokens(name: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
-def phone_tokens(*forms: str) -> list[str]:
-    tokens: list[str] = []
-    for form in forms:
-        digits = "".join(ch for ch in form if ch.isdigit())
-        tokens += [digits[i:] for i in range(len(digits) - MIN_PHONE_DIGITS + 1)]
-    return tokens
+def phone_tokens(value: str, normalized: str) -> list[str]:
+    """Every tail of 4+ digits of the number as entered, and the E.164 digits whole (for "+86 138…" queries)."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    tokens = [digits[i:] for i in range(len(digits) - MIN_PHONE_DIGITS + 1)]
+    full = "".join(ch for ch in normalized if ch.isdigit())
+    return [*tokens, full] if len(full) >= MIN_PHONE_DIGITS else tokens
 
 
 @dataclass
@@ -101,6 +105,12 @@ class Document:
         for text in texts:
             if text:
                 self.tokens.update(text_tokens(text))
+
+    def add_long_text(self, *texts: str | None) -> None:
+        """Addresses and notes: CJK pairs and words, not every single character (a third of the tokens)."""
+        for text in texts:
+            if text:
+                self.tokens.update(text_tokens(text, single=False))
 
     def add_point(self, kind: str, value: str, normalized: str) -> None:
         if kind == "phone":  # the digit tails cover every other way to search a number
