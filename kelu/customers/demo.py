@@ -33,7 +33,7 @@ import operator
 import os
 import random
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -215,6 +215,7 @@ class Plan:
     fields: set[str]  # keys of DEMO_FIELDS that are active with the expected type
     people: list[Person]
     brands: list[tuple[str, str]]  # (brand, its pinyin: for domains)
+    search_keys: dict[str, set[str]]  # custom fields whose values are searched
 
 
 @dataclass
@@ -226,6 +227,9 @@ class Batch:
     # (index of the customer or contact, True if the parent is a contact, values)
     points: list[tuple[int, bool, dict[str, Any]]] = field(default_factory=list)
     tags: list[tuple[int, int]] = field(default_factory=list)  # (customer index, tag id)
+    # Search documents of the customers and contacts, in their order (composed with the batch, in the helper).
+    customer_documents: list[str] = field(default_factory=list)
+    contact_documents: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -321,6 +325,7 @@ def make_plan(total: int, seed: int) -> tuple[Plan, list[str]]:
         fields=fields,
         people=_people(rng, min(30_000, 100 + 2 * total)),
         brands=_brands(rng),
+        search_keys=search_index.text_field_keys(),
     )
     return plan, created
 
@@ -551,7 +556,35 @@ def make_batch(plan: Plan, index: int) -> Batch:
                 points.append((contact_index, True, _point("email", label, email, email, position, False)))
             if rng.random() < 0.5:
                 contact["wechat"] = _wechat(rng, person, mobile)
+    _compose_search_documents(batch, plan)
     return batch
+
+
+def _compose_search_documents(batch: Batch, plan: Plan) -> None:
+    tag_names = {pk: name for name, pk in plan.tag_ids.items()}
+    tags: dict[int, list[str]] = defaultdict(list)
+    for index, tag_id in batch.tags:
+        tags[index].append(tag_names[tag_id])
+    contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for index, contact in batch.contacts:
+        contacts[index].append((contact["name"], contact["wechat"]))
+    points: dict[tuple[bool, int], list[tuple[str, str, str]]] = defaultdict(list)
+    for index, of_contact, point in batch.points:
+        points[of_contact, index].append((point["kind"], point["value"], point["normalized"]))
+    batch.customer_documents = [
+        search_index.customer_document(
+            values, tags=tags[index], contacts=contacts[index], points=points[False, index],
+            text_keys=plan.search_keys["customer"],
+        ).text()
+        for index, values in enumerate(batch.customers)
+    ]  # fmt: skip
+    batch.contact_documents = [
+        search_index.contact_document(
+            contact, tags=(), points=points[True, index], text_keys=plan.search_keys["contact"],
+            region=(batch.customers[customer_index]["province"], batch.customers[customer_index]["city"]),
+        ).text()
+        for index, (customer_index, contact) in enumerate(batch.contacts)
+    ]  # fmt: skip
 
 
 # --- writing ---------------------------------------------------------------------------------------------------------
@@ -676,7 +709,10 @@ def write_batch(batch: Batch, tables: _Tables) -> tuple[int, int, int, int]:
         tables.contacts.insert(cursor, contacts, converted)
         tables.points.insert(cursor, points, converted)
         tables.tags.insert(cursor, links, converted)
-        search_index.refresh(customers=customer_ids)
+        search_index.store_new(
+            customers=list(zip(customer_ids, batch.customer_documents, strict=True)),
+            contacts=list(zip(contact_ids, batch.contact_documents, strict=True)),
+        )
     return len(batch.customers), len(contacts), len(points), len(links)
 
 

@@ -24,7 +24,7 @@ def table(entity: str) -> str:
 class Engine(Protocol):
     def create(self) -> None: ...
     def drop(self) -> None: ...
-    def store(self, entity: str, docs: Sequence[tuple[int, str]]) -> None: ...
+    def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None: ...
     def remove(self, entity: str, ids: Iterable[int]) -> None: ...
     def clear(self, entity: str) -> None: ...
     def ids_sql(self, entity: str, query: Query, *, window: int | None = None) -> tuple[str, list[Any]]: ...
@@ -47,10 +47,12 @@ class SqliteEngine:
             for entity in ENTITIES:
                 cursor.execute(f"DROP TABLE IF EXISTS {table(entity)}")
 
-    def store(self, entity: str, docs: Sequence[tuple[int, str]]) -> None:
+    def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None:
+        """Write documents, replacing the ones of the same ids unless they are ``fresh`` (new records)."""
         if not docs:
             return
-        self.remove(entity, [pk for pk, _text in docs])
+        if not fresh:
+            self.remove(entity, [pk for pk, _text in docs])
         with connection.cursor() as cursor:
             cursor.executemany(f"INSERT INTO {table(entity)} (rowid, tokens) VALUES (%s, %s)", docs)  # noqa: S608
 
@@ -88,7 +90,7 @@ class PostgresEngine:
             for entity in ENTITIES:
                 cursor.execute(f"DROP TABLE IF EXISTS {table(entity)}")
 
-    def store(self, entity: str, docs: Sequence[tuple[int, str]]) -> None:
+    def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None:
         if not docs:
             return
         with connection.cursor() as cursor:

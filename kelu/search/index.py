@@ -16,7 +16,7 @@ indexed: the permission-scoped querysets the index is joined to leave them out, 
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +87,14 @@ def _write(customer_ids: set[int], contact_ids: set[int]) -> None:
             engine.remove(entity, set(chunk) - docs.keys())
 
 
+def store_new(*, customers: Sequence[tuple[int, str]] = (), contacts: Sequence[tuple[int, str]] = ()) -> None:
+    """Index records just created in bulk, from documents their writer composed (``customer_document(...).text()``):
+    for writers that make many rows at once in worker processes, where composing is cheap to spread."""
+    engine = engine_for()
+    engine.store("customer", customers, fresh=True)
+    engine.store("contact", contacts, fresh=True)
+
+
 def rebuild(*, progress: Any = None) -> dict[str, int]:
     """Index every record from scratch (``kelu search-rebuild``; after the demo data)."""
     engine = engine_for()
@@ -105,7 +113,7 @@ def rebuild(*, progress: Any = None) -> dict[str, int]:
                 break
             docs = build(chunk, text_keys)
             with transaction.atomic():  # one commit a chunk, not one a row
-                engine.store(entity, [(pk, doc.text()) for pk, doc in docs.items()])
+                engine.store(entity, [(pk, doc.text()) for pk, doc in docs.items()], fresh=True)
             counts[entity] += len(docs)
             last = chunk[-1]
             if progress:

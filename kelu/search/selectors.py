@@ -40,7 +40,7 @@ def _entity(model: type[Model]) -> str:
 def matching(qs: QuerySet[RecordT], query: Query, *, window: int | None = None) -> QuerySet[RecordT]:
     """The records of ``qs`` matching ``query``; with ``window``, only among the index's newest that many matches."""
     sql, params = engine_for().ids_sql(_entity(qs.model), query, window=window)
-    return qs.filter(pk__in=RawSQL(sql, params))  # type: ignore[arg-type]  # noqa: S611  (values are parameters)
+    return qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611  (values are parameters)
 
 
 def apply_search(qs: QuerySet[RecordT], text: str) -> QuerySet[RecordT]:
@@ -82,9 +82,9 @@ def search(user: User, text: str, *, limit: int = 20, types: Sequence[str] = ("c
     query = parse_query(text or "")
     if not query:
         return []
-    scopes = {
-        "customer": customers_visible_to(user),
-        "contact": contacts_visible_to(user),
+    scopes: dict[str, QuerySet[Any]] = {
+        "customer": customers_visible_to(user).prefetch_related("points", "tags", "contacts__points"),
+        "contact": contacts_visible_to(user).select_related("customer").prefetch_related("points", "tags"),
     }
     # Rank the candidates on what their index rows and names tell (cheap), then load, rank exactly and highlight
     # only a short list.
@@ -96,10 +96,7 @@ def search(user: User, text: str, *, limit: int = 20, types: Sequence[str] = ("c
     shortlist = ranked[: limit * 2]
     full = may_see_full_contacts(user)
     hits = []
-    for type_, qs in (
-        ("customer", scopes["customer"].prefetch_related("points", "tags", "contacts__points")),
-        ("contact", scopes["contact"].select_related("customer").prefetch_related("points", "tags")),
-    ):
+    for type_, qs in scopes.items():
         pks = [pk for *_key, kind, pk in shortlist if kind == type_]
         hits += [_rank(type_, record, query, full) for record in qs.filter(pk__in=pks)] if pks else []
     hits.sort(key=lambda hit: (hit.rank, len(hit.record.name), hit.record.name_pinyin, hit.type, hit.record.pk))

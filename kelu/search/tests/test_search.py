@@ -153,3 +153,26 @@ def test_apply_search_narrows_a_scoped_list(xinmiao, secret, owner):
     ]
     assert list(apply_search(contacts_visible_to(owner), "zw").values_list("name", flat=True)) == ["张伟"]
     assert apply_search(customers_visible_to(owner), "").count() == 1
+
+
+def _stored(entity):
+    from django.db import connection
+
+    from kelu.search.engines import table
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT rowid, tsvector_to_array(tokens) FROM {table(entity)}")  # noqa: S608
+            return {pk: set(tokens) for pk, tokens in cursor.fetchall()}
+        cursor.execute(f"SELECT rowid, tokens FROM {table(entity)}")  # noqa: S608
+        return {pk: set(tokens.split()) for pk, tokens in cursor.fetchall()}
+
+
+def test_demo_data_is_indexed_as_a_rebuild_would(db, admin):
+    from kelu.customers import demo
+
+    demo.generate(customers=60, seed=7)
+    written = {entity: _stored(entity) for entity in ("customer", "contact")}
+    assert len(written["customer"]) == 60 and len(written["contact"]) >= 60
+    index.rebuild()
+    assert {entity: _stored(entity) for entity in ("customer", "contact")} == written
