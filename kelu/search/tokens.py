@@ -38,6 +38,7 @@ _WORD_PART = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+")
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
 
 
+@lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """Lower-case, half-width, without accents: what both the index and the query see."""
     if text.isascii():  # most values (phones, emails, pinyin): the cheap way
@@ -55,7 +56,8 @@ def _cjk_grams(run: str, *, single: bool) -> list[str]:
     return [*run, *pairs] if single or len(run) == 1 else pairs
 
 
-def text_tokens(text: str, *, single: bool = True) -> list[str]:
+@lru_cache(maxsize=100_000)  # cities, titles, tags and the like repeat a lot
+def text_tokens(text: str, *, single: bool = True) -> tuple[str, ...]:
     """Words, and CJK pairs and (unless ``single`` is false: long text) single characters."""
     tokens: list[str] = []
     for part in _WORD_PART.findall(fold(text)):
@@ -63,7 +65,7 @@ def text_tokens(text: str, *, single: bool = True) -> list[str]:
             tokens += _cjk_grams(part, single=single)
         else:
             tokens.append(part)
-    return tokens
+    return tuple(tokens)
 
 
 @lru_cache(maxsize=200_000)
@@ -73,7 +75,7 @@ def name_tokens(name: str) -> tuple[str, ...]:
     Long names (companies) get the pinyin runs of at most ``PINYIN_RUN`` syllables from their first
     ``PINYIN_STARTS`` syllables, besides the whole: "xinmiao" finds 北京鑫淼科技有限公司, and the index stays small.
     """
-    tokens = text_tokens(name)
+    tokens = list(text_tokens(name))
     syllables = pinyin_syllables(fold(name)) if _CJK_CHAR.search(name) else ()
     if syllables:
         tokens += ["".join(syllables), "".join(s[0] for s in syllables)]
