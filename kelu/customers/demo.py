@@ -45,6 +45,7 @@ from django.utils import timezone
 from faker import Faker
 
 from kelu.accounts.models import Role, User
+from kelu.core.database import refresh_statistics
 from kelu.core.text import pinyin_of
 from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
 from kelu.customers.normalization import contact_name_fields, name_fields, normalize_point
@@ -788,5 +789,6 @@ def generate(
         result.seconds = time.perf_counter() - started
         if progress:
             progress(result)
+    refresh_statistics()
     result.seconds = time.perf_counter() - started
     return result

@@ -104,14 +104,14 @@ def search(user: User, text: str, *, limit: int = 20, types: Sequence[str] = ("c
 
 
 def _candidates(qs: QuerySet[Any], query: Query, wanted: int) -> list[tuple[int, str, str, str]]:
-    """Names starting with the query (from the name index), then the newest matches the user may see.
+    """Customer names starting with the query (from the name index), then the newest matches the user may see.
 
     The index is asked for its newest matches in growing windows, so a common word costs one small window for
     anyone who sees much, and a user who sees little pays more only when the first window held too few of theirs.
     """
     fields = ("pk", "name", "name_pinyin", "name_initials")
     found = {}
-    if is_cjk(query.text[0]):
+    if is_cjk(query.text[0]) and issubclass(qs.model, Customer):  # contact names have no index of their own
         by_name = qs.filter(name__gte=query.text, name__lt=query.text + "\U0010ffff").order_by("name")
         found = {row[0]: row for row in by_name.values_list(*fields)[:CANDIDATES]}
     for window in WINDOWS:
