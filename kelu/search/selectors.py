@@ -83,7 +83,7 @@ def search(user: User, text: str, *, limit: int = 20, types: Sequence[str] = ("c
     if not query:
         return []
     scopes: dict[str, QuerySet[Any]] = {
-        "customer": customers_visible_to(user).prefetch_related("points", "tags", "contacts__points"),
+        "customer": customers_visible_to(user).prefetch_related("points", "tags", "contacts"),
         "contact": contacts_visible_to(user).select_related("customer").prefetch_related("points", "tags"),
     }
     # Rank the candidates on what their index rows and names tell (cheap), then load, rank exactly and highlight
@@ -93,7 +93,7 @@ def search(user: User, text: str, *, limit: int = 20, types: Sequence[str] = ("c
         for type_ in types
         for pk, name, pinyin, initials in _candidates(scopes[type_], query, limit)
     )
-    shortlist = ranked[: limit * 2]
+    shortlist = ranked[: limit + 10]
     full = may_see_full_contacts(user)
     hits = []
     for type_, qs in scopes.items():
@@ -173,14 +173,14 @@ def _other_fields(record: Any, full: bool) -> list[tuple[str, str]]:
     """The fields shown next to a hit, in the order they explain it; contact details masked when they must be."""
     fields: list[tuple[str, str]] = []
     points = list(record.points.all())
+    wechat = [record.wechat] if isinstance(record, Contact) else []
     if isinstance(record, Customer):
-        for contact in record.contacts.all():
-            if contact.deleted_at is None:
-                fields.append(("contact", contact.name))
-                points += list(contact.points.all())
+        living = [contact for contact in record.contacts.all() if contact.deleted_at is None]
+        fields += [("contact", contact.name) for contact in living]
+        wechat += [contact.wechat for contact in living]
     if full:
         fields += [(point.kind, point.value) for point in points]
-        fields += [("wechat", record.wechat)] if isinstance(record, Contact) and record.wechat else []
+        fields += [("wechat", value) for value in wechat]
     fields += [("tag", tag.name) for tag in record.tags.all()]
     if isinstance(record, Customer):
         fields += [("region", " ".join(filter(None, [record.province, record.city, record.district])))]
@@ -188,11 +188,12 @@ def _other_fields(record: Any, full: bool) -> list[tuple[str, str]]:
     else:
         fields += [("title", record.title), ("department", record.department)]
         if record.customer:
-            fields += [("customer", record.customer.name)]
+            fields += [("region", " ".join(filter(None, [record.customer.province, record.customer.city])))]
     fields += [("custom", str(value)) for value in (record.custom or {}).values() if isinstance(value, str)]
     if not full:
         # Say which kind of detail matched without showing it.
         fields += [(point.kind, shown_value(point.kind, point.value, full=False)) for point in points]
+        fields += [("wechat", shown_value("wechat", value, full=False)) for value in wechat]
     return [(label, value) for label, value in fields if value]
 
 
