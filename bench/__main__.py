@@ -323,7 +323,8 @@ def main() -> int:
         lines.append(
             f"`kelu demo --customers {args.size}`: {built.get('wall_seconds')} s"
             f"{' (an earlier build, reused)' if built.get('reused') else ''} "
-            f"({json.dumps({k: v for k, v in built.items() if k not in ('wall_seconds', 'reused')}, ensure_ascii=False)})\n"
+            f"({json.dumps({k: v for k, v in built.items() if k not in ('wall_seconds', 'reused')}, ensure_ascii=False)})"
+            "\n"
         )
         if rows:
             lines.append("| user | request | p50 ms | p95 ms |\n| --- | --- | ---: | ---: |")
