@@ -50,6 +50,10 @@ def _data_dir(keep: str | None, name: str) -> Iterator[str]:
             yield data_dir
 
 
+def _counts(built: dict) -> dict:
+    return {key: value for key, value in built.items() if key not in ("wall_seconds", "reused")}
+
+
 def build_or_reuse(size: int, env: dict[str, str], marker: Path | None) -> dict:
     """Build the database, or reuse the one a kept earlier run built for the same size (migrated to this code)."""
     if marker and marker.exists():
@@ -323,8 +327,7 @@ def main() -> int:
         lines.append(
             f"`kelu demo --customers {args.size}`: {built.get('wall_seconds')} s"
             f"{' (an earlier build, reused)' if built.get('reused') else ''} "
-            f"({json.dumps({k: v for k, v in built.items() if k not in ('wall_seconds', 'reused')}, ensure_ascii=False)})"
-            "\n"
+            f"({json.dumps(_counts(built), ensure_ascii=False)})\n"
         )
         if rows:
             lines.append("| user | request | p50 ms | p95 ms |\n| --- | --- | ---: | ---: |")
