@@ -119,9 +119,10 @@ def _candidates(qs: QuerySet[Any], query: Query, wanted: int) -> list[tuple[int,
     engine, entity, below = engine_for(), _entity(qs.model), None
     for _page in range(PAGES):
         ids = engine.newest_ids(entity, query, below=below, limit=PAGE)
-        for row in qs.filter(pk__in=ids).values_list(*fields):
+        page = qs.filter(pk__in=RawSQL(*engine.id_list_sql(ids)))  # noqa: S611  (values are parameters)
+        for row in page.order_by("-pk").values_list(*fields)[: CANDIDATES - len(found)]:
             found.setdefault(row[0], row)
-        if len(found) >= wanted or len(ids) < PAGE:
+        if len(found) >= min(wanted, CANDIDATES) or len(ids) < PAGE:
             return list(found.values())
         below = ids[-1]
     for row in matching(qs, query).order_by("-pk").values_list(*fields)[:CANDIDATES]:
