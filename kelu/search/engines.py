@@ -27,7 +27,6 @@ class Engine(Protocol):
     def drop(self) -> None: ...
     def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None: ...
     def remove(self, entity: str, ids: Iterable[int]) -> None: ...
-    def clear(self, entity: str) -> None: ...
     def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]: ...
     def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]: ...
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]: ...
@@ -35,14 +34,15 @@ class Engine(Protocol):
 
 class SqliteEngine:
     """FTS5 with ``detail=none``: only which rows hold a token, no positions (the tokens already encode adjacency),
-    which keeps the index small; prefix indexes for the 2–3 letter pinyin initials and prefixes typed most."""
+    which keeps the index small; prefix indexes for the 2–4 character prefixes typed most (pinyin initials, the
+    last four digits of a phone)."""
 
     def create(self) -> None:
         with connection.cursor() as cursor:
             for entity in ENTITIES:
                 cursor.execute(
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table(entity)} USING fts5("
-                    "tokens, detail=none, columnsize=0, prefix='2 3', tokenize='unicode61 remove_diacritics 0')"
+                    "tokens, detail=none, columnsize=0, prefix='2 3 4', tokenize='unicode61 remove_diacritics 0')"
                 )
 
     def drop(self) -> None:
@@ -63,10 +63,6 @@ class SqliteEngine:
         # One rowid at a time: FTS5 looks a rowid up directly, but reads the whole table for "rowid IN (...)".
         with connection.cursor() as cursor:
             cursor.executemany(f"DELETE FROM {table(entity)} WHERE rowid = %s", [(pk,) for pk in ids])  # noqa: S608
-
-    def clear(self, entity: str) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table(entity)}")  # noqa: S608
 
     def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]:
         match = " AND ".join(f'"{term.token}"' + ("*" if term.prefix else "") for term in query.terms)
@@ -114,10 +110,6 @@ class PostgresEngine:
         if ids:
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {table(entity)} WHERE rowid = ANY(%s)", [ids])  # noqa: S608
-
-    def clear(self, entity: str) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {table(entity)}")
 
     def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]:
         # Tokens are letters and digits only (kelu.search.tokens), so quoting them needs no escaping.

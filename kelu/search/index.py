@@ -96,15 +96,16 @@ def store_new(*, customers: Sequence[tuple[int, str]] = (), contacts: Sequence[t
 
 
 def rebuild(*, progress: Any = None) -> dict[str, int]:
-    """Index every record from scratch (``kelu search-rebuild``; after the demo data)."""
+    """Index every record from scratch, in new tables (``kelu reindex``; when the migration creates them)."""
     engine = engine_for()
+    engine.drop()
+    engine.create()
     text_keys = text_field_keys()
     counts = {}
     for entity, model, build in (
         ("customer", Customer, _customer_documents),
         ("contact", Contact, _contact_documents),
     ):
-        engine.clear(entity)
         counts[entity] = 0
         last = 0
         while True:

@@ -9,10 +9,8 @@ from django.db import migrations, models
 
 def create(apps, schema_editor):
     from kelu.search import index
-    from kelu.search.engines import engine_for
 
-    engine_for(schema_editor.connection).create()
-    index.rebuild()
+    index.rebuild()  # creates the tables
 
 
 def drop(apps, schema_editor):
