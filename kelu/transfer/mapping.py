@@ -114,7 +114,7 @@ _GOOGLE_POINT = re.compile(r"^(phone|e-mail) (\d+) - (value|label|type)$", re.IG
 
 
 def recognise(headers: list[str]) -> str:
-    """"google" or "outlook" when the headers are those of their contact exports, else ""."""
+    """ "google" or "outlook" when the headers are those of their contact exports, else ""."""
     names = {header.strip().lower() for header in headers}
     if any(_GOOGLE_POINT.match(header.strip()) for header in headers) and (
         {"first name", "given name", "name"} & names
@@ -131,7 +131,7 @@ def suggest(headers: list[str]) -> list[dict[str, Any]]:
     layout = recognise(headers)
     entries: list[dict[str, Any]] = []
     taken: set[str] = set()
-    for index, header in enumerate(headers):
+    for header in headers:
         entry: dict[str, Any] = {"target": IGNORE, "label": ""}
         key = normalize_header(header)
         google = _GOOGLE_POINT.match(header.strip())

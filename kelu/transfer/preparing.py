@@ -83,7 +83,7 @@ class Prepared:
     def name(self) -> str:
         return str(self.customer.get("name") or "")
 
-    def keys(self) -> list[tuple[str, str]]:
+    def dedupe_keys(self) -> list[tuple[str, str]]:
         """What identifies the record for duplicate checks: valid phones and emails, the company key, the name."""
         found = [(p["kind"], p["normalized"]) for p in self.points if p["is_valid"] and p["kind"] in ("phone", "email")]
         if self.kind == Customer.Kind.COMPANY:
@@ -171,9 +171,19 @@ def prepare(plan: Plan, row: int, cells: list[str]) -> Prepared:
                 })  # fmt: skip
                 if not point.is_valid:
                     if target == "phone":
-                        problem(INVALID_PHONE, column, value, _("“%(value)s” is not a valid phone number.") % {"value": value})
+                        problem(
+                            INVALID_PHONE,
+                            column,
+                            value,
+                            _("“%(value)s” is not a valid phone number.") % {"value": value},
+                        )
                     else:
-                        problem(INVALID_EMAIL, column, value, _("“%(value)s” is not a valid email address.") % {"value": value})
+                        problem(
+                            INVALID_EMAIL,
+                            column,
+                            value,
+                            _("“%(value)s” is not a valid email address.") % {"value": value},
+                        )
         elif target == "customer.tags":
             for tag in _split(raw.replace("，", ",").replace(",", MULTI).replace("、", MULTI).replace(";", MULTI)):
                 tag = tag.removeprefix("* ").strip()
@@ -195,16 +205,14 @@ def prepare(plan: Plan, row: int, cells: list[str]) -> Prepared:
             if name in CHOICE_FIELDS:
                 key = _choice_key(plan.choices[name], value)
                 if key is None:
-                    problem(UNKNOWN_CHOICE, column, value,
-                            _("“%(value)s” is not an option of “%(field)s”.") % {"value": value, "field": column})  # fmt: skip
+                    problem(UNKNOWN_CHOICE, column, value, _not_an_option(value, column))
                     notes_extra.append(f"{column}: {value}")
                     continue
                 value = key
             elif name == "size":
                 size = _SIZES.get(normalize_header(value))
                 if size is None:
-                    problem(UNKNOWN_CHOICE, column, value,
-                            _("“%(value)s” is not an option of “%(field)s”.") % {"value": value, "field": column})  # fmt: skip
+                    problem(UNKNOWN_CHOICE, column, value, _not_an_option(value, column))
                     notes_extra.append(f"{column}: {value}")
                     continue
                 value = size
@@ -243,7 +251,9 @@ def prepare(plan: Plan, row: int, cells: list[str]) -> Prepared:
             entity = _entity_key.split(".", 1)[0]
             value_in: Any = raw.strip()
             if definition.type == FieldDefinition.Type.MULTI_SELECT:
-                value_in = [_option_key(definition, part) for part in _split(raw.replace(",", MULTI).replace("、", MULTI))]
+                value_in = [
+                    _option_key(definition, part) for part in _split(raw.replace(",", MULTI).replace("、", MULTI))
+                ]
             elif definition.type == FieldDefinition.Type.SINGLE_SELECT:
                 value_in = _option_key(definition, value_in)
             elif definition.type == FieldDefinition.Type.USER:
@@ -291,6 +301,10 @@ def prepare(plan: Plan, row: int, cells: list[str]) -> Prepared:
         result.contact = contact
     result.customer = customer
     return result
+
+
+def _not_an_option(value: str, column: str) -> str:
+    return _("“%(value)s” is not an option of “%(field)s”.") % {"value": value, "field": column}
 
 
 def _choice_key(table: dict[str, str], value: str) -> str | None:

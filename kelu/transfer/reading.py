@@ -233,7 +233,9 @@ def check_workbook(path: Path) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise FileProblem(_("The file is not a valid workbook (it may be damaged or not really an Excel file).")) from None
+        raise FileProblem(
+            _("The file is not a valid workbook (it may be damaged or not really an Excel file).")
+        ) from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_ZIP_MEMBERS:
@@ -268,7 +270,9 @@ def _open_workbook(path: Path) -> Any:
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception:  # calamine raises its own error classes for every kind of broken file
-        raise FileProblem(_("The file is not a valid workbook (it may be damaged or protected by a password).")) from None
+        raise FileProblem(
+            _("The file is not a valid workbook (it may be damaged or protected by a password).")
+        ) from None
 
 
 def _workbook_rows(path: Path, layout: Layout) -> Iterator[list[str]]:
@@ -279,7 +283,8 @@ def _workbook_rows(path: Path, layout: Layout) -> Iterator[list[str]]:
         raise FileProblem(_("The workbook has no sheet “%(sheet)s”.") % {"sheet": layout.sheet}) from None
     if sheet.width > MAX_COLUMNS:
         raise FileProblem(
-            _("The sheet has %(count)d columns; Kelu reads at most %(max)d.") % {"count": sheet.width, "max": MAX_COLUMNS}
+            _("The sheet has %(count)d columns; Kelu reads at most %(max)d.")
+            % {"count": sheet.width, "max": MAX_COLUMNS}
         )
     for row in sheet.iter_rows():
         yield [cell_text(value) for value in row]

@@ -11,7 +11,7 @@ import io
 import multiprocessing
 import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import timedelta
 from itertools import islice
 from pathlib import Path
@@ -38,6 +38,7 @@ BATCH = 2000
 PARALLEL_FROM = 20_000  # rows; below this a helper process costs more than it saves
 STALE_AFTER = timedelta(minutes=2)  # a run silent for this long is taken over
 PREVIEW_ROWS = 20
+SAMPLE_ROWS = 5  # raw rows shown beside the mapping
 PROBLEM_SAMPLE = 200
 
 
@@ -92,6 +93,7 @@ def import_upload(*, actor: User, name: str, chunks: Iterable[bytes]) -> ImportJ
             raise reading.FileProblem(_("The file is empty."))
         layout = reading.detect_layout(path, name)
         headers = reading.read_headers(path, layout)
+        sample = list(islice(reading.data_rows(path, layout, len(headers)), SAMPLE_ROWS))
     except reading.FileProblem as problem:
         path.unlink(missing_ok=True)
         raise ValidationError({"file": [str(problem)]}) from None
@@ -99,7 +101,7 @@ def import_upload(*, actor: User, name: str, chunks: Iterable[bytes]) -> ImportJ
         path.unlink(missing_ok=True)
         raise
     job.size = size
-    job.layout = layout.as_dict()
+    job.layout = {**layout.as_dict(), "sample": [cells for _row, cells in sample]}
     job.headers = headers
     job.mapping = _known_mapping(actor, headers) or mappings.suggest(headers)
     if kind == "vcard":
@@ -145,11 +147,13 @@ def import_set_layout(
                 raise reading.FileProblem(_("Choose a header row between 1 and 1000."))
             layout.header_row = header_row
         headers = reading.read_headers(path, layout)
+        sample = list(islice(reading.data_rows(path, layout, len(headers)), SAMPLE_ROWS))
     except reading.FileProblem as problem:
         raise ValidationError({"layout": [str(problem)]}) from None
     if headers != job.headers:
         job.mapping = _known_mapping(actor, headers) or mappings.suggest(headers)
-    job.layout, job.headers, job.status, job.report = layout.as_dict(), headers, ImportJob.Status.UPLOADED, {}
+    job.layout = {**layout.as_dict(), "sample": [cells for _row, cells in sample]}
+    job.headers, job.status, job.report = headers, ImportJob.Status.UPLOADED, {}
     job.save()
     return job
 
@@ -163,23 +167,34 @@ def import_set_mapping(
     *, actor: User, job: ImportJob, mapping: Any, on_duplicate: str | None = None,
     problem_choices: dict[str, str] | None = None, default_owner: int | None = None,
 ) -> ImportJob:  # fmt: skip
-    """Where each column goes and the choices for duplicates and problems; the check has to run again after."""
+    """Where each column goes (``None``: unchanged) and the choices for duplicates and problems.
+
+    A changed mapping needs a new check before the import can start.
+    """
     _require_author(actor, job)
     _require_editable(job)
     errors: dict[str, list[str]] = {}
-    try:
-        job.mapping = mappings.clean_mapping(actor, job.headers, mapping)
-    except ValidationError as error:
-        errors.update(error.message_dict)
+    if mapping is not None:
+        try:
+            cleaned = mappings.clean_mapping(actor, job.headers, mapping)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        else:
+            if cleaned != job.mapping:
+                job.mapping, job.status, job.report = cleaned, ImportJob.Status.UPLOADED, {}
     if on_duplicate is not None:
         if on_duplicate not in ImportJob.OnDuplicate.values:
             errors["on_duplicate"] = [_("Choose skip, fill, overwrite or create.")]
         else:
             job.on_duplicate = on_duplicate
     if problem_choices is not None:
-        unknown = [key for key, value in problem_choices.items() if key not in PROBLEM_CLASSES or value not in (FLAG, SKIP)]
+        unknown = [
+            key for key, value in problem_choices.items() if key not in PROBLEM_CLASSES or value not in (FLAG, SKIP)
+        ]
         if unknown:
-            errors["problem_choices"] = [_("Each problem class is “flag” or “skip”: %(keys)s.") % {"keys": ", ".join(unknown)}]
+            errors["problem_choices"] = [
+                _("Each problem class is “flag” or “skip”: %(keys)s.") % {"keys": ", ".join(unknown)}
+            ]
         else:
             job.problem_choices = {**job.problem_choices, **problem_choices}
     if default_owner is not None:
@@ -192,7 +207,6 @@ def import_set_mapping(
             job.default_owner_id = default_owner
     if errors:
         raise ValidationError(errors)
-    job.status, job.report = ImportJob.Status.UPLOADED, {}
     job.save()
     return job
 
@@ -231,8 +245,8 @@ def _prepare_chunk(chunk: list[tuple[int, list[str]]]) -> list[tuple[Prepared, l
     return [(prepare(_PLAN, row, cells), cells) for row, cells in chunk]
 
 
-def prepared_rows(job: ImportJob, plan: Plan, *, skip: int = 0, parallel: bool = False) -> Iterator[
-    tuple[Prepared, list[str]]
+def prepared_rows(job: ImportJob, plan: Plan, *, skip: int = 0, parallel: bool = False) -> Generator[
+    tuple[Prepared, list[str]], None, None
 ]:  # fmt: skip
     """(prepared row, original cells) for the data rows after the first ``skip``, in file order.
 
@@ -309,7 +323,7 @@ def _validation_report(job: ImportJob) -> dict[str, Any]:
 
     def check_existing(rows: list[Prepared]) -> int:
         found = find_existing(context, rows)
-        return sum(1 for row in rows if any(key in found for key in row.keys()))
+        return sum(1 for row in rows if any(key in found for key in row.dedupe_keys()))
 
     for prepared, _cells in prepared_rows(job, plan, parallel=job.size > 5 * 1024 * 1024):
         total += 1
@@ -326,7 +340,7 @@ def _validation_report(job: ImportJob) -> dict[str, Any]:
                 problems.append({"row": prepared.row, **problem.as_dict()})
         for code in classes:
             rows_with[code] += 1
-        keys = [hash(key) for key in prepared.keys()]
+        keys = [hash(key) for key in prepared.dedupe_keys()]
         if any(key in seen for key in keys):
             in_file += 1
         seen.update(keys)
@@ -354,10 +368,21 @@ def _preview(row: Prepared) -> dict[str, Any]:
         "name": row.name,
         "contact": (row.contact or {}).get("name", "") if row.kind == "company" else "",
         "title": (row.contact or {}).get("title", ""),
-        "points": [{"kind": p["kind"], "label": p["label"], "value": p["value"], "normalized": p["normalized"],
-                    "is_valid": p["is_valid"]} for p in row.points],  # fmt: skip
-        "fields": {key: str(value) for key, value in customer.items()
-                   if key not in ("name", "name_pinyin", "name_initials", "custom") and value},  # fmt: skip
+        "points": [
+            {
+                "kind": p["kind"],
+                "label": p["label"],
+                "value": p["value"],
+                "normalized": p["normalized"],
+                "is_valid": p["is_valid"],
+            }
+            for p in row.points
+        ],
+        "fields": {
+            key: str(value)
+            for key, value in customer.items()
+            if key not in ("name", "name_pinyin", "name_initials", "custom") and value
+        },
         "custom": {**customer.get("custom", {}), **(row.contact or {}).get("custom", {})},
         "tags": row.tags,
         "problems": [problem.message for problem in row.problems],
@@ -487,7 +512,9 @@ def _run(job: ImportJob, token: str, actor: User, progress: Callable[[ImportJob]
         current = ImportJob.objects.select_for_update().get(pk=job.pk)
         if current.runner != token:
             return
-        current.status = ImportJob.Status.DONE if current.status != ImportJob.Status.CANCELLING else ImportJob.Status.CANCELLED
+        current.status = (
+            ImportJob.Status.DONE if current.status != ImportJob.Status.CANCELLING else ImportJob.Status.CANCELLED
+        )
         current.total_rows = current.rows_done
         current.finished_at = current.heartbeat_at = timezone.now()
         current.save()
@@ -520,9 +547,8 @@ def resume_stalled() -> list[int]:
     resumed = []
     stalled = ImportJob.objects.filter(status__in=ImportJob.ACTIVE, heartbeat_at__lt=cutoff)
     for job in stalled:
-        task = {ImportJob.Status.VALIDATING: validate_import, ImportJob.Status.UNDOING: undo_import}.get(
-            job.status, run_import
-        )
+        tasks = {ImportJob.Status.VALIDATING.value: validate_import, ImportJob.Status.UNDOING.value: undo_import}
+        task = tasks.get(job.status, run_import)
         if job.status == ImportJob.Status.VALIDATING:
             ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
         task.enqueue(job.pk)

@@ -103,7 +103,7 @@ def _row(card: Any) -> list[str]:
         elif name == "TITLE":
             values["Title"].append(_text(value))
         elif name == "TEL":
-            kinds = _types(prop) + [labels.get(getattr(prop, "group", None) or "", "").lower()]
+            kinds = [*_types(prop), labels.get(getattr(prop, "group", None) or "", "").lower()]
             column = next((_PHONE_COLUMNS[k] for k in kinds if k in _PHONE_COLUMNS), "Other phone")
             if "手机" in kinds or "mobile" in " ".join(kinds):
                 column = "Mobile phone"

@@ -88,7 +88,7 @@ def find_existing(context: Context, rows: Sequence[Prepared]) -> dict[tuple[str,
     """Visible, living customers matching any key of the rows (lowest id per key), by indexed lookups only."""
     wanted: dict[str, set[str]] = defaultdict(set)
     for row in rows:
-        for kind, value in row.keys():
+        for kind, value in row.dedupe_keys():
             wanted[kind].add(value)
     candidates: dict[tuple[str, str], set[int]] = defaultdict(set)
     for kind in ("phone", "email"):
@@ -140,7 +140,7 @@ def process_batch(context: Context, rows: Sequence[tuple[Prepared, list[str]]]) 
             result.skipped += 1
             result.outcomes.append(_outcome(row, "skipped", " ".join(p.message for p in skipping), cells))
             continue
-        keys = row.keys()
+        keys = row.dedupe_keys()
         match_id = next((existing[key] for key in keys if key in existing), None)
         earlier = next((pending[key] for key in keys if key in pending), None)
         if mode != ImportJob.OnDuplicate.CREATE and (match_id or earlier):
@@ -264,9 +264,11 @@ def _update(context: Context, customer_id: int, rows: Sequence[Prepared], *, ove
     previous: dict[str, Any] = {"fields": {}, "custom": dict(customer.custom), "tags": [], "points": [],
                                 "contacts": [], "contact_fields": {}}  # fmt: skip
     contacts = list(customer.contacts.filter(deleted_at__isnull=True).order_by("-is_primary", "pk"))
-    known = set(ContactPoint.objects.filter(Q(customer=customer) | Q(contact__customer=customer)).values_list(
-        "kind", "normalized"
-    ))
+    known = set(
+        ContactPoint.objects.filter(Q(customer=customer) | Q(contact__customer=customer)).values_list(
+            "kind", "normalized"
+        )
+    )
     current_tags = set(customer.tags.values_list("pk", flat=True))
     for row in rows:
         for name in CUSTOMER_UPDATABLE:
@@ -286,8 +288,10 @@ def _update(context: Context, customer_id: int, rows: Sequence[Prepared], *, ove
         if row.contact is not None:
             contact = next((c for c in contacts if c.name == row.contact["name"]), None)
             if contact is None:
-                contact = Contact(customer=customer, created_by=context.actor, **{
-                    k: v for k, v in row.contact.items() if k != "custom"}, custom=row.contact.get("custom", {}))  # fmt: skip
+                fields = {key: value for key, value in row.contact.items() if key != "custom"}
+                contact = Contact(customer=customer, created_by=context.actor, custom=row.contact.get("custom", {}))
+                for key, value in fields.items():
+                    setattr(contact, key, value)
                 contact.is_primary = not contacts
                 contact._history_user = context.actor  # type: ignore[attr-defined]
                 contact.save()
