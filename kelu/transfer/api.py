@@ -6,6 +6,7 @@ POST /imports/ (multipart ``file``) → the job with its headers and suggested m
 /imports/<id>/cancel/ · POST /imports/<id>/undo/ · GET /imports/<id>/failed-rows/ (CSV).
 """
 
+import contextlib
 from typing import Any
 
 from django.conf import settings
@@ -55,10 +56,9 @@ class LimitedMultiPartParser(MultiPartParser):
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         request = (parser_context or {}).get("request")
         if request is not None:
-            try:
+            # Already read when a session's CSRF check came first: the size is then checked after the fact.
+            with contextlib.suppress(AttributeError):
                 request._request.upload_handlers = [UploadLimit(request._request), *request._request.upload_handlers]
-            except AttributeError:  # already read (a session's CSRF check): the size is checked after the fact
-                pass
         return super().parse(stream, media_type, parser_context)
 
 
