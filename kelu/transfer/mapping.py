@@ -64,7 +64,7 @@ _suggest("contact.name", "", "联系人", "姓名", "名字", "联系人姓名",
          "Contact Name", "Display Name")  # fmt: skip
 _suggest("contact.family_name", "", "姓", "姓氏", "Last Name", "Family Name", "Surname")
 _suggest("contact.given_name", "", "名", "First Name", "Given Name")
-_suggest("contact.title", "", "职位", "职务", "头衔", "岗位", "Job Title", "Position", "Organization Title",
+_suggest("contact.title", "", "职位", "职务", "头衔", "岗位", "Title", "Job Title", "Position", "Organization Title",
          "Organization 1 - Title")  # fmt: skip
 _suggest("contact.department", "", "部门", "Department", "Organization Department", "Organization 1 - Department")
 _suggest("contact.birthday", "", "生日", "出生日期", "Birthday", "Date of Birth")

@@ -160,7 +160,7 @@ def prepare(plan: Plan, row: int, cells: list[str]) -> Prepared:
         if target in ("phone", "email"):
             labels = _split(cells[entry["label_column"]]) if entry.get("label_column") is not None else []
             for number, value in enumerate(_split(raw) or [raw]):
-                label = entry.get("label") or (_google_label(labels[number]) if number < len(labels) else "")
+                label = entry.get("label") or (_google_label(target, labels[number]) if number < len(labels) else "")
                 point = normalize_point(target, value)
                 if not point.value:
                     continue
@@ -329,15 +329,22 @@ def _option_key(definition: FieldDefinition, text: str) -> str:
     return text
 
 
-def _google_label(label: str) -> str:
+def _google_label(kind: str, label: str) -> str:
     """Google's and Outlook's labels in the words Kelu uses."""
-    text = label.removeprefix("* ").strip().lower()
-    return {"mobile": "手机", "work": "办公", "home": "家庭", "main": "总机", "work fax": "传真", "home fax": "传真",
-            "other": "", "personal": "个人"}.get(text, label.removeprefix("* ").strip())  # fmt: skip
+    label = label.removeprefix("* ").strip()
+    words = _PHONE_LABELS if kind == "phone" else _EMAIL_LABELS
+    return words.get(label.lower(), label)
+
+
+_PHONE_LABELS = {"mobile": "手机", "work": "办公", "home": "家庭", "main": "总机", "work fax": "传真",
+                 "home fax": "传真", "other": ""}  # fmt: skip
+_EMAIL_LABELS = {"work": "工作", "home": "个人", "personal": "个人", "other": ""}
 
 
 def _date(raw: str) -> datetime.date | None:
     """2024-01-05, 2024/1/5, 2024.1.5, 2024年1月5日, 20240105 (and Excel cells already turned into ISO dates)."""
+    if raw.strip().startswith("--"):  # no year (vCard 4.0, Google): the year-unknown convention 1604
+        raw = "1604-" + raw.strip()[2:]
     text = clean_text(raw).replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
     text = text.split(" ")[0].split("T")[0]
     if len(text) == 8 and text.isdigit():

@@ -24,12 +24,21 @@ _EMAIL_COLUMNS = {"work": "Work email", "internet": "Other email", "home": "Home
 _QP_START = re.compile(r"ENCODING=QUOTED-PRINTABLE", re.IGNORECASE)
 
 
+_BINARY = re.compile(r"^(?:[\w-]+\.)?(?:PHOTO|LOGO|SOUND|KEY)[;:]", re.IGNORECASE)
+
+
 def _join_soft_breaks(text: str) -> str:
-    """vCard 2.1 quoted-printable lines ending in "=" continue on the next line."""
+    """vCard 2.1 quoted-printable lines ending in "=" continue on the next line; photos and other binary properties
+    (with their folded continuation lines) are dropped: a damaged photo must not make the card unreadable."""
     lines = text.splitlines()
     joined: list[str] = []
-    continuing = False
+    continuing = dropping = False
     for line in lines:
+        if dropping and line[:1] in (" ", "\t"):
+            continue
+        dropping = bool(_BINARY.match(line))
+        if dropping:
+            continue
         if continuing:
             joined[-1] = joined[-1][:-1] + line.lstrip()
         else:
@@ -39,12 +48,11 @@ def _join_soft_breaks(text: str) -> str:
 
 
 def _types(prop: Any) -> list[str]:
-    found: list[str] = []
+    """TYPE=cell,voice · TYPE=CELL;TYPE=VOICE · vCard 2.1's bare TEL;CELL;PREF, all as ["cell", "voice" ...]."""
+    found = [str(value).lower() for value in getattr(prop, "singletonparams", [])]
     for key, values in prop.params.items():
         if key.upper() == "TYPE":
-            found += [str(value).lower() for value in values]
-        elif not values:  # vCard 2.1 writes bare parameters: TEL;CELL;PREF:
-            found.append(key.lower())
+            found += [part.strip().lower() for value in values for part in str(value).split(",")]
     return found
 
 
