@@ -20,7 +20,7 @@ HEADERS = [
 ]  # fmt: skip
 _PHONE_COLUMNS = {"cell": "Mobile phone", "mobile": "Mobile phone", "iphone": "Mobile phone", "work": "Work phone",
                   "home": "Home phone", "fax": "Fax"}  # fmt: skip
-_EMAIL_COLUMNS = {"work": "Work email", "internet": "Other email", "home": "Home email"}
+_EMAIL_COLUMNS = {"work": "Work email", "home": "Home email"}
 _QP_START = re.compile(r"ENCODING=QUOTED-PRINTABLE", re.IGNORECASE)
 
 
