@@ -125,8 +125,11 @@ def recognise(headers: list[str]) -> str:
     return ""
 
 
-def suggest(headers: list[str]) -> list[dict[str, Any]]:
-    """A mapping entry per column: the target its header suggests (custom fields by label or key), else ignore."""
+def suggest(headers: list[str], *, owner_column: bool = False) -> list[dict[str, Any]]:
+    """A mapping entry per column: the target its header suggests (custom fields by label or key), else ignore.
+
+    An owner column is suggested only to those who may import owners (``owner_column``).
+    """
     custom = _custom_by_name()
     layout = recognise(headers)
     entries: list[dict[str, Any]] = []
@@ -151,6 +154,8 @@ def suggest(headers: list[str]) -> list[dict[str, Any]]:
         elif key in _SUGGESTIONS:
             target, label = _SUGGESTIONS[key]
             entry = {"target": target, "label": label}
+        if entry["target"] == "customer.owner" and not owner_column:
+            entry = {"target": IGNORE, "label": ""}
         single = entry["target"] not in ("phone", "email", "customer.tags", IGNORE)
         if single and entry["target"] in taken:
             entry = {"target": IGNORE, "label": ""}  # a second "Name" column would overwrite the first
@@ -186,6 +191,10 @@ def target_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
+def may_map_owner(actor: User) -> bool:
+    return actor.role_id in (Role.Key.ADMIN, Role.Key.MANAGER)
+
+
 def clean_mapping(actor: User, headers: list[str], entries: Any) -> list[dict[str, Any]]:
     """A mapping as sent by a user, checked: one entry per column, known targets, a name column, owner rights."""
     if not isinstance(entries, list) or len(entries) != len(headers):
@@ -216,7 +225,7 @@ def clean_mapping(actor: User, headers: list[str], entries: Any) -> list[dict[st
             errors.append(_("“%(target)s” is chosen for more than one column.") % {"target": _target_label(target)})
     if not errors and not {"customer.name", "contact.name", "contact.family_name", "contact.given_name"} & set(targets):
         errors.append(_("Choose the column that holds the customer name or the contact name."))
-    if "customer.owner" in targets and actor.role_id not in (Role.Key.ADMIN, Role.Key.MANAGER):
+    if "customer.owner" in targets and not may_map_owner(actor):
         errors.append(_("Only managers and administrators may import the owner from a column."))
     if errors:
         raise ValidationError({"mapping": errors})

@@ -103,7 +103,9 @@ def import_upload(*, actor: User, name: str, chunks: Iterable[bytes]) -> ImportJ
     job.size = size
     job.layout = {**layout.as_dict(), "sample": [cells for _row, cells in sample]}
     job.headers = headers
-    job.mapping = _known_mapping(actor, headers) or mappings.suggest(headers)
+    job.mapping = _known_mapping(actor, headers) or mappings.suggest(
+        headers, owner_column=mappings.may_map_owner(actor)
+    )
     if kind == "vcard":
         job.layout["kind"] = "vcard"
     job.save()
@@ -151,7 +153,9 @@ def import_set_layout(
     except reading.FileProblem as problem:
         raise ValidationError({"layout": [str(problem)]}) from None
     if headers != job.headers:
-        job.mapping = _known_mapping(actor, headers) or mappings.suggest(headers)
+        job.mapping = _known_mapping(actor, headers) or mappings.suggest(
+            headers, owner_column=mappings.may_map_owner(actor)
+        )
     job.layout = {**layout.as_dict(), "sample": [cells for _row, cells in sample]}
     job.headers, job.status, job.report = headers, ImportJob.Status.UPLOADED, {}
     job.save()

@@ -87,7 +87,7 @@ def xlsx_with_title_row(rows: list[list[Any]] | None = None, *, sheets: int = 1)
     sheet.write_row(2, 0, ["公司名称", "联系人", "手机号码", "生日", "备注"])
     data = rows or [
         ["上海云栖贸易有限公司", "刘洋", 13912345678.0, datetime.date(1990, 5, 20), "老客户"],
-        ["杭州西湖文化传媒有限公司", "陈静", 13812345678, datetime.date(1988, 12, 1), "=HYPERLINK(\"x\")"],
+        ["杭州西湖文化传媒有限公司", "陈静", 13812345678, datetime.date(1988, 12, 1), '=HYPERLINK("x")'],
     ]
     for offset, row in enumerate(data):
         for column, value in enumerate(row):
@@ -149,7 +149,7 @@ VCARD_40 = (
     "VERSION:4.0\r\n"
     "FN:吴敏\r\n"
     "N:吴;敏;;;\r\n"
-    "TEL;VALUE=uri;TYPE=\"cell,voice\":tel:+86-139-1234-0003\r\n"
+    'TEL;VALUE=uri;TYPE="cell,voice":tel:+86-139-1234-0003\r\n'
     "EMAIL;TYPE=work:wumin@example.cn\r\n"
     "BDAY:--0412\r\n"
     "CATEGORIES:朋友,同学\r\n"
