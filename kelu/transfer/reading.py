@@ -168,37 +168,49 @@ def _decode_sample(path: Path, encoding: str) -> str:
 
 
 class _CheckedLines:
-    """Text lines for the csv module, refusing NUL characters and absurdly long lines with a clear message."""
+    """Text lines for the csv module, refusing NUL characters, absurdly long lines and undecodable bytes with a clear
+    message naming the line.
 
-    def __init__(self, stream: io.TextIOBase) -> None:
-        self.stream = stream
+    ASCII-compatible encodings (UTF-8, GB18030, Big5, Latin-1: a byte 0x0A is always a line break) are split into
+    lines as bytes and decoded line by line, so an error names the right line; UTF-16 is decoded as a stream.
+    """
+
+    LIMIT = MAX_CELL * MAX_COLUMNS // 8
+
+    def __init__(self, raw: Any, encoding: str) -> None:
         self.line = 0
+        self.wide = codecs.lookup(encoding).name.startswith("utf-16")
+        if self.wide:
+            self.stream: Any = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+        else:
+            self.stream = raw
+            self.decode = codecs.getincrementaldecoder(encoding)(errors="strict").decode
 
     def __iter__(self) -> "_CheckedLines":
         return self
 
     def __next__(self) -> str:
         try:
-            text = self.stream.readline(MAX_CELL * MAX_COLUMNS // 8 + 1)
+            data = self.stream.readline(self.LIMIT + 1)
+            text = data if self.wide else self.decode(data, final=not data)
         except UnicodeDecodeError:
             raise FileProblem(
                 _("Line %(line)d holds bytes that are not valid in the chosen encoding; choose another encoding.")
                 % {"line": self.line + 1}
             ) from None
-        if not text:
+        if not data:
             raise StopIteration
         self.line += 1
         if "\x00" in text:
             raise FileProblem(_("Line %(line)d contains NUL bytes: the file is damaged.") % {"line": self.line})
-        if len(text) > MAX_CELL * MAX_COLUMNS // 8 and not text.endswith("\n"):
+        if len(data) > self.LIMIT and not text.endswith("\n"):
             raise FileProblem(_("Line %(line)d is too long to be a row of a table.") % {"line": self.line})
         return text
 
 
 def _csv_rows(path: Path, layout: Layout) -> Iterator[list[str]]:
     with path.open("rb") as raw:
-        stream = io.TextIOWrapper(raw, encoding=layout.encoding or "utf-8", errors="strict", newline="")
-        reader = csv.reader(_CheckedLines(stream), delimiter=layout.delimiter or ",")
+        reader = csv.reader(_CheckedLines(raw, layout.encoding or "utf-8"), delimiter=layout.delimiter or ",")
         while True:
             try:
                 row = next(reader)
