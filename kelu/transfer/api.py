@@ -89,8 +89,8 @@ def imports(request: Request) -> Response:
     user = acting_user(request)
     if request.method == "GET":
         return Response(ImportOutput(services.imports_visible_to(user).filter(actor=user)[:100], many=True).data)
+    upload = request.FILES.get("file")  # parses the body: the size limit is in place from here on
     limit = next((h for h in request.upload_handlers if isinstance(h, UploadLimit)), None)
-    upload = request.FILES.get("file") if hasattr(request, "FILES") else None
     if (limit is not None and limit.exceeded) or (upload is not None and upload.size > settings.KELU_IMPORT_MAX_BYTES):
         raise DRFValidationError({"file": [services.too_large_message()]})
     if upload is None:

@@ -57,7 +57,9 @@ def run_import_command(args: argparse.Namespace, *, show_progress: bool) -> tupl
         if args.dry_run:
             job = services.import_validate(actor=actor, job=job, wait=True)
             return _dry_run_report(job)
-        job = services.import_start(actor=actor, job=job, wait=True, progress=_bar() if show_progress else None)
+        job = services.import_start(
+            actor=actor, job=job, wait=True, checked=False, progress=_bar() if show_progress else None
+        )
     finally:
         if args.dry_run:  # a check leaves nothing behind
             services.path_of(job).unlink(missing_ok=True)

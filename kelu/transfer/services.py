@@ -397,11 +397,15 @@ def _preview(row: Prepared) -> dict[str, Any]:
 
 
 def import_start(
-    *, actor: User, job: ImportJob, wait: bool = False, progress: Callable[[ImportJob], None] | None = None
-) -> ImportJob:
-    """Queue the import (checked first); ``wait`` runs it at once (the command line)."""
+    *, actor: User, job: ImportJob, wait: bool = False, checked: bool = True,
+    progress: Callable[[ImportJob], None] | None = None,
+) -> ImportJob:  # fmt: skip
+    """Queue the import; ``wait`` runs it at once. Pages and API start only checked imports (``checked``); the
+    command line may go straight on, reporting each row's problems as the run meets them."""
     _require_author(actor, job)
     _require_importer(actor)
+    if job.status == ImportJob.Status.UPLOADED and checked:
+        raise Conflict(_("Check the file before importing it."))
     if job.status not in (ImportJob.Status.VALIDATED, ImportJob.Status.UPLOADED):
         raise Conflict(_("This import has already started."))
     mappings.clean_mapping(actor, job.headers, job.mapping)

@@ -77,13 +77,12 @@ def import_upload(request: AuthenticatedRequest) -> HttpResponse:
 def _import_upload(request: AuthenticatedRequest, limit: UploadLimit) -> HttpResponse:
     _require_importer(request)
     errors: list[str] = []
-    if limit.exceeded or int(request.META.get("CONTENT_LENGTH") or 0) > settings.KELU_IMPORT_MAX_BYTES + 1024**2:
+    upload = request.FILES.get("file")  # parses the body, under the size limit
+    if limit.exceeded:
         errors = [services.too_large_message()]
-    elif "file" not in request.FILES:
+    elif not isinstance(upload, UploadedFile):
         errors = [_("Choose a file to import.")]
     else:
-        upload = request.FILES["file"]
-        assert isinstance(upload, UploadedFile)
         try:
             job = services.import_upload(actor=request.user, name=upload.name or "", chunks=upload.chunks())
         except ValidationError as error:

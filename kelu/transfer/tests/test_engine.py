@@ -163,13 +163,14 @@ def test_a_killed_worker_resumes_without_duplicates_or_lost_rows(owner, monkeypa
 
     monkeypatch.setattr(services, "process_batch", killed_during_second_batch)
     with pytest.raises(SystemExit):
-        services.import_start(actor=owner, job=job, wait=True)
+        services.import_start(actor=owner, job=job, wait=True, checked=False)
     job.refresh_from_db()
     assert (job.status, job.rows_done, job.created) == ("running", 2, 2)
     assert Customer.objects.count() == 2
 
     monkeypatch.setattr(services, "process_batch", real)
     assert services.import_run(job.pk).status == "running"  # the dead run's heartbeat is still fresh: left alone
+    assert job.heartbeat_at is not None
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=job.heartbeat_at - services.STALE_AFTER)
     assert services.resume_stalled() == [job.pk]  # the watchdog queues it again (run at once in tests)
     job.refresh_from_db()
@@ -187,7 +188,7 @@ def test_cancel_stops_after_the_current_batch_and_undo_removes_it(owner, monkeyp
         if current.rows_done == 2:
             services.import_cancel(actor=owner, job=current)
 
-    job = services.import_start(actor=owner, job=job, wait=True, progress=progress)
+    job = services.import_start(actor=owner, job=job, wait=True, checked=False, progress=progress)
     assert (job.status, job.created) == ("cancelled", 2)
     job = services.import_undo(actor=owner, job=job, wait=True)
     assert job.status == "undone" and Customer.objects.count() == 0
