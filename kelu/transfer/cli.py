@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from kelu.accounts.models import Role, User
+from kelu.core.errors import Conflict
 from kelu.transfer import services
 from kelu.transfer.models import ImportJob
 from kelu.transfer.preparing import PROBLEM_CLASSES, SKIP
@@ -38,6 +39,13 @@ def _mapping(job: ImportJob, path: str) -> list[Any]:
 
 
 def run_import_command(args: argparse.Namespace, *, show_progress: bool) -> tuple[dict[str, Any], str]:
+    try:
+        return _run(args, show_progress=show_progress)
+    except (PermissionDenied, Conflict) as error:
+        raise ImportCommandError(getattr(error, "message", None) or str(error)) from None
+
+
+def _run(args: argparse.Namespace, *, show_progress: bool) -> tuple[dict[str, Any], str]:
     actor = _user(args.user)
     source = Path(args.file)
     if not source.is_file():
