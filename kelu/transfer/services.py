@@ -445,8 +445,13 @@ def _claim(job_id: int) -> tuple[ImportJob, str] | None:
     return job, token
 
 
-def import_run(job_id: int, *, progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
-    """Write the file from the last checkpoint on, batch by batch, until done or cancelled."""
+def import_run(
+    job_id: int, *, progress: Callable[[ImportJob], None] | None = None, max_batches: int | None = None
+) -> ImportJob:
+    """Write the file from the last checkpoint on, batch by batch, until done or cancelled.
+
+    With ``max_batches`` the run lets go of the job after that many batches, to be resumed by the next run.
+    """
     claimed = _claim(job_id)
     if claimed is None:
         return ImportJob.objects.get(pk=job_id)
@@ -454,7 +459,7 @@ def import_run(job_id: int, *, progress: Callable[[ImportJob], None] | None = No
     actor = User.objects.select_related("role").get(pk=job.actor_id)
     with translation.override(actor.language or settings.LANGUAGE_CODE):
         try:
-            _run(job, token, actor, progress)
+            _run(job, token, actor, progress, max_batches)
         except reading.FileProblem as problem:
             ImportJob.objects.filter(pk=job.pk, runner=token).update(
                 status=ImportJob.Status.FAILED, error=str(problem), finished_at=timezone.now()
@@ -472,7 +477,9 @@ class _LostJob(Exception):
     """Another run took the job over (this one was thought dead)."""
 
 
-def _run(job: ImportJob, token: str, actor: User, progress: Callable[[ImportJob], None] | None) -> None:
+def _run(
+    job: ImportJob, token: str, actor: User, progress: Callable[[ImportJob], None] | None, max_batches: int | None
+) -> None:
     if not may_import(actor):
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED, error=_("Your role may not import."), finished_at=timezone.now()
@@ -482,7 +489,12 @@ def _run(job: ImportJob, token: str, actor: User, progress: Callable[[ImportJob]
     context = Context(job, actor)
     parallel = (job.total_rows or 0) - job.rows_done >= PARALLEL_FROM or job.size > 5 * 1024 * 1024
     rows = prepared_rows(job, plan, skip=job.rows_done, parallel=parallel)
+    written = 0
     while True:
+        if max_batches is not None and written >= max_batches:
+            rows.close()
+            ImportJob.objects.filter(pk=job.pk, runner=token).update(runner="")
+            return
         batch = list(islice(rows, BATCH))
         if not batch:
             break
@@ -514,6 +526,7 @@ def _run(job: ImportJob, token: str, actor: User, progress: Callable[[ImportJob]
             rows.close()
             return
         job = current
+        written += 1
         if progress:
             progress(job)
     with transaction.atomic():
