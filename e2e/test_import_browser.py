@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 from e2e.test_customers_browser import log_in
 from kelu.accounts.services import user_create
-from kelu.customers.models import Customer, ContactPoint
+from kelu.customers.models import ContactPoint, Customer
 from kelu.transfer import services, tasks
 from kelu.transfer.models import ImportJob
 
