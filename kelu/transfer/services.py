@@ -36,6 +36,8 @@ from kelu.transfer.writing import Context, delete_created, find_existing, proces
 
 BATCH = 2000
 PARALLEL_FROM = 20_000  # rows; below this a helper process costs more than it saves
+PARALLEL_FROM_BYTES = 1024 * 1024  # the same for files not counted yet (about 100 bytes a row)
+HELPERS = int(os.environ.get("KELU_IMPORT_HELPERS", "1"))
 STALE_AFTER = timedelta(minutes=2)  # a run silent for this long is taken over
 PREVIEW_ROWS = 20
 SAMPLE_ROWS = 5  # raw rows shown beside the mapping
@@ -259,7 +261,9 @@ def prepared_rows(job: ImportJob, plan: Plan, *, skip: int = 0, parallel: bool =
     """
     layout = reading.Layout.from_dict(job.layout)
     rows = islice(reading.data_rows(path_of(job), layout, len(job.headers)), skip, None)
-    helpers = 1 if parallel and (os.cpu_count() or 1) >= 2 and "fork" in multiprocessing.get_all_start_methods() else 0
+    helpers = (
+        HELPERS if parallel and (os.cpu_count() or 1) >= 2 and "fork" in multiprocessing.get_all_start_methods() else 0
+    )
     if not helpers:
         for row, cells in rows:
             yield prepare(plan, row, cells), cells
@@ -329,7 +333,7 @@ def _validation_report(job: ImportJob) -> dict[str, Any]:
         found = find_existing(context, rows)
         return sum(1 for row in rows if any(key in found for key in row.dedupe_keys()))
 
-    for prepared, _cells in prepared_rows(job, plan, parallel=job.size > 5 * 1024 * 1024):
+    for prepared, _cells in prepared_rows(job, plan, parallel=job.size > PARALLEL_FROM_BYTES):
         total += 1
         if prepared.fatal:
             fatal += 1
@@ -487,7 +491,7 @@ def _run(
         return
     plan = _plan(job, actor)
     context = Context(job, actor)
-    parallel = (job.total_rows or 0) - job.rows_done >= PARALLEL_FROM or job.size > 5 * 1024 * 1024
+    parallel = (job.total_rows or 0) - job.rows_done >= PARALLEL_FROM or job.size > PARALLEL_FROM_BYTES
     rows = prepared_rows(job, plan, skip=job.rows_done, parallel=parallel)
     written = 0
     while True:

@@ -15,13 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kelu.accounts.models import User
 from kelu.core import permissions
-from kelu.customers.demo import Batch, _Tables, write_batch
+from kelu.customers.demo import Batch, _Table, _Tables, write_batch
 from kelu.customers.models import Contact, ContactPoint, Customer, Tag
 from kelu.customers.selectors import customers_visible_to
 from kelu.customers.services import tags_resolve
@@ -66,6 +67,7 @@ class Context:
         self.default_owner_id = job.default_owner_id or actor.pk
         self.skip_classes = {code for code in PROBLEM_CLASSES if job.problem_choices.get(code, FLAG) != FLAG}
         self.tables = _Tables.build()
+        self.company_keys = _Table(CompanyKey, with_pk=True)
         self.teams: dict[int, int | None] = {}
         self.tag_ids: dict[str, int] = {}
         self.visible = customers_visible_to(actor)
@@ -199,6 +201,18 @@ def _merge_into(target: Prepared, row: Prepared, *, overwrite: bool) -> None:
 
 
 def _create(context: Context, rows: Sequence[Prepared]) -> list[int]:
+    batch, companies = build_batch(context, rows)
+    write_batch(batch, context.tables)
+    ids = [values["id"] for values in batch.customers]
+    keys = [{"customer_id": batch.customers[index]["id"], "key": key} for index, name in companies
+            if len(key := company_key(name)) >= 2]  # fmt: skip
+    with connection.cursor() as cursor:
+        context.company_keys.insert(cursor, keys, {})
+    return ids
+
+
+def build_batch(context: Context, rows: Sequence[Prepared]) -> tuple[Batch, list[tuple[int, str]]]:
+    """The rows as the bulk writer's batch (customers, contacts, points, tag links), and the companies among them."""
     now = timezone.now()
     batch = Batch()
     actor_id = context.actor.pk
@@ -246,12 +260,7 @@ def _create(context: Context, rows: Sequence[Prepared]) -> list[int]:
             batch.points.append((parent, of_contact, values_point))
         for tag in row.tags:
             batch.tags.append((index, context.tag_id(tag)))
-    write_batch(batch, context.tables)
-    ids = [values["id"] for values in batch.customers]
-    keys = [CompanyKey(customer_id=batch.customers[index]["id"], key=key) for index, name in companies
-            if len(key := company_key(name)) >= 2]  # fmt: skip
-    CompanyKey.objects.bulk_create(keys, batch_size=2000)
-    return ids
+    return batch, companies
 
 
 def _update(context: Context, customer_id: int, rows: Sequence[Prepared], *, overwrite: bool) -> dict[str, Any] | str:
