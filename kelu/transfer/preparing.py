@@ -78,6 +78,7 @@ class Prepared:
     owner_id: int | None = None  # from an owner column; None: the import's owner
     problems: list[Problem] = field(default_factory=list)
     fatal: str = ""  # the row cannot be imported at all (no name)
+    company_key: str = ""  # of a company's name (see quality.duplicates.company_key)
 
     @property
     def name(self) -> str:
@@ -87,7 +88,7 @@ class Prepared:
         """What identifies the record for duplicate checks: valid phones and emails, the company key, the name."""
         found = [(p["kind"], p["normalized"]) for p in self.points if p["is_valid"] and p["kind"] in ("phone", "email")]
         if self.kind == Customer.Kind.COMPANY:
-            key = company_key(self.name)
+            key = self.company_key
             found.append(("company", key) if len(key) >= 2 else ("name", self.name))
         elif not found:
             # People are matched by phone or email; a person with neither only by the exact name.
@@ -278,6 +279,8 @@ def prepare(plan: Plan, row: int, cells: list[str]) -> Prepared:
     result.kind = Customer.Kind.COMPANY if company else Customer.Kind.INDIVIDUAL
     customer.update(name_fields(company or contact_name))
     customer["name"] = customer["name"][:200]
+    if company:
+        result.company_key = company_key(customer["name"])
     for key in plan.required:
         entity, field_key = key.split(".", 1)
         if entity == "contact" and not contact_name:

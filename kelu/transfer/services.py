@@ -32,13 +32,21 @@ from kelu.transfer import mapping as mappings
 from kelu.transfer import reading
 from kelu.transfer.models import ImportBatch, ImportJob, SavedMapping
 from kelu.transfer.preparing import FLAG, PROBLEM_CLASSES, SKIP, Plan, Prepared, build_plan, prepare
-from kelu.transfer.writing import Context, delete_created, find_existing, process_batch, undo_update
+from kelu.transfer.writing import (
+    Context,
+    after_batch_written,
+    delete_created,
+    find_existing,
+    process_batch,
+    undo_update,
+)
 
 BATCH = 2000
 PARALLEL_FROM = 20_000  # rows; below this a helper process costs more than it saves
 PARALLEL_FROM_BYTES = 1024 * 1024  # the same for files not counted yet (about 100 bytes a row)
 HELPERS = int(os.environ.get("KELU_IMPORT_HELPERS", "1"))
 STALE_AFTER = timedelta(minutes=2)  # a run silent for this long is taken over
+ABANDONED_AFTER = timedelta(days=7)
 PREVIEW_ROWS = 20
 SAMPLE_ROWS = 5  # raw rows shown beside the mapping
 PROBLEM_SAMPLE = 200
@@ -470,6 +478,8 @@ def import_run(
             )
     job.refresh_from_db()
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.CANCELLED, ImportJob.Status.FAILED):
+        # The rows left out are kept with the batches; the file itself is not needed any more.
+        path_of(job).unlink(missing_ok=True)
         record_event(
             action=AuditEvent.Action.IMPORT, actor=actor, target=job,
             details={"file": job.original_name, "status": job.status, **job.counts()},
@@ -581,6 +591,20 @@ def resume_stalled() -> list[int]:
     return resumed
 
 
+def abandoned_uploads_remove() -> int:
+    """Files uploaded but never imported are removed after ABANDONED_AFTER, with their imports."""
+    abandoned = ImportJob.objects.filter(
+        status__in=(ImportJob.Status.UPLOADED, ImportJob.Status.VALIDATED),
+        created_at__lt=timezone.now() - ABANDONED_AFTER,
+    )
+    count = 0
+    for job in abandoned:
+        path_of(job).unlink(missing_ok=True)
+        job.delete()
+        count += 1
+    return count
+
+
 # --- undo ------------------------------------------------------------------------------------------------------------
 
 
@@ -611,16 +635,34 @@ def import_undo_run(job_id: int) -> ImportJob:
     if job.status != ImportJob.Status.UNDOING:
         return job
     actor = job.actor
+    batches = ImportBatch.objects.filter(job=job)
+    # A record the import created and a later row of the same import updated is simply deleted, if nobody changed
+    # it after the import: the version the import left it at is the one to find.
+    left_at: dict[int, int] = {}
+    for updates in batches.exclude(updates={}).values_list("updates", flat=True).iterator():
+        for pk, previous in updates.items():
+            left_at[int(pk)] = max(left_at.get(int(pk), 0), previous["version"])
+    created_and_updated: set[int] = set()
+    if left_at:
+        for created in batches.values_list("created_ids", flat=True).iterator():
+            created_and_updated.update(pk for pk in created if pk in left_at)
     with translation.override(actor.language or settings.LANGUAGE_CODE):
-        for batch in ImportBatch.objects.filter(job=job).order_by("-number").iterator(chunk_size=10):
+        for batch in batches.order_by("-number").iterator(chunk_size=10):
             with transaction.atomic():
                 left: list[dict[str, Any]] = []
+                reverted: list[int] = []
                 for pk, previous in batch.updates.items():
+                    if int(pk) in created_and_updated:
+                        continue
                     reason = undo_update(actor, int(pk), previous)
                     if reason:
                         left.append({"id": int(pk), "name": _customer_name(int(pk)), "reason": reason})
+                    else:
+                        reverted.append(int(pk))
+                if reverted:
+                    after_batch_written(created_ids=[], updated_ids=reverted)
                 for start in range(0, len(batch.created_ids), 500):
-                    left += delete_created(batch.created_ids[start : start + 500])
+                    left += delete_created(batch.created_ids[start : start + 500], left_at)
                 current = ImportJob.objects.select_for_update().get(pk=job.pk)
                 current.undo_report = (current.undo_report + left)[:1000]
                 current.heartbeat_at = timezone.now()

@@ -35,10 +35,12 @@ def undo_import(job_id: int) -> int:
 
 @task()
 def resume_imports() -> int:
-    """Recurring: queue again the imports whose worker died mid-run (they resume from their checkpoint)."""
-    from kelu.transfer.services import resume_stalled
+    """Recurring: queue again the imports whose worker died mid-run (they resume from their checkpoint), and remove
+    uploads nobody imported for a week."""
+    from kelu.transfer.services import abandoned_uploads_remove, resume_stalled
 
     resumed = len(resume_stalled())
+    abandoned_uploads_remove()
     if not settings.TESTING:
         resume_imports.using(run_after=timezone.now() + RESUME_INTERVAL).enqueue()
     return resumed

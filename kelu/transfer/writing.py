@@ -204,15 +204,15 @@ def _create(context: Context, rows: Sequence[Prepared]) -> list[int]:
     batch, companies = build_batch(context, rows)
     write_batch(batch, context.tables)
     ids = [values["id"] for values in batch.customers]
-    keys = [{"customer_id": batch.customers[index]["id"], "key": key} for index, name in companies
-            if len(key := company_key(name)) >= 2]  # fmt: skip
+    keys = [{"customer_id": batch.customers[index]["id"], "key": key} for index, key in companies if len(key) >= 2]
     with connection.cursor() as cursor:
         context.company_keys.insert(cursor, keys, {})
     return ids
 
 
 def build_batch(context: Context, rows: Sequence[Prepared]) -> tuple[Batch, list[tuple[int, str]]]:
-    """The rows as the bulk writer's batch (customers, contacts, points, tag links), and the companies among them."""
+    """The rows as the bulk writer's batch (customers, contacts, points, tag links), and the companies among them
+    (index, company key)."""
     now = timezone.now()
     batch = Batch()
     actor_id = context.actor.pk
@@ -237,7 +237,7 @@ def build_batch(context: Context, rows: Sequence[Prepared]) -> tuple[Batch, list
         index = len(batch.customers)
         batch.customers.append(values)
         if row.kind == Customer.Kind.COMPANY:
-            companies.append((index, row.name))
+            companies.append((index, row.company_key))
         parent, of_contact = index, False
         if row.contact is not None:
             contact = {
@@ -376,14 +376,17 @@ def undo_update(actor: User, customer_id: int, previous: dict[str, Any]) -> str:
     return ""
 
 
-def delete_created(customer_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Delete customers an import created, except those changed since (returned with the reason)."""
+def delete_created(customer_ids: Sequence[int], left_at: dict[int, int]) -> list[dict[str, Any]]:
+    """Delete customers an import created, except those changed since (returned with the reason).
+
+    ``left_at``: the version the import itself left a record at when a later row updated it (else 1).
+    """
     left: list[dict[str, Any]] = []
-    changed = Customer.objects.filter(pk__in=customer_ids).filter(
-        Q(version__gt=1) | Q(contacts__version__gt=1)
-    ).values_list("pk", "name").distinct()  # fmt: skip
-    for pk, name in changed:
-        left.append({"id": pk, "name": name, "reason": _("Changed since the import.")})
+    records = Customer.objects.filter(pk__in=customer_ids)
+    touched = set(records.filter(contacts__version__gt=1).values_list("pk", flat=True))
+    for pk, name, version in records.values_list("pk", "name", "version"):
+        if version != left_at.get(pk, 1) or (pk in touched and pk not in left_at):
+            left.append({"id": pk, "name": name, "reason": _("Changed since the import.")})
     keep = {row["id"] for row in left}
     doomed = [pk for pk in customer_ids if pk not in keep]
     if doomed:

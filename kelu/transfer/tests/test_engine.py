@@ -228,3 +228,23 @@ def test_saved_mapping_is_offered_for_files_with_the_same_headers(owner):
     again = csv_job(owner, "Firma,Telefon\n乙公司,13800138000\n", name="b.csv")
     assert files.targets(again) == {"Firma": "customer.name", "Telefon": "phone"}
     assert again.mapping[1]["label"] == "总机"
+
+
+def test_undo_deletes_a_record_the_import_created_and_then_updated(owner, monkeypatch):
+    monkeypatch.setattr(services, "BATCH", 1)  # the second row meets the first one's record in the database
+    text = "客户名称,手机,地址\n北京鑫淼科技有限公司,13912345678,\n鑫淼科技,13912345678,朝阳区\n"
+    job = files.run(owner, csv_job(owner, text), on_duplicate="fill")
+    assert (job.created, job.updated) == (1, 1)
+    assert Customer.objects.get().address == "朝阳区"
+    job = services.import_undo(actor=owner, job=job, wait=True)
+    assert job.undo_report == [] and not Customer.objects.exists()
+
+
+def test_files_are_removed_once_imported_or_abandoned(owner):
+    job = files.run(owner, csv_job(owner))
+    assert not services.path_of(job).exists()
+    stale = csv_job(owner, name="b.csv")
+    assert services.path_of(stale).exists()
+    ImportJob.objects.filter(pk=stale.pk).update(created_at=stale.created_at - services.ABANDONED_AFTER)
+    assert services.abandoned_uploads_remove() == 1
+    assert not services.path_of(stale).exists() and not ImportJob.objects.filter(pk=stale.pk).exists()
