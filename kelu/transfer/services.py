@@ -44,7 +44,9 @@ from kelu.transfer.writing import (
 BATCH = 2000
 PARALLEL_FROM = 20_000  # rows; below this a helper process costs more than it saves
 PARALLEL_FROM_BYTES = 1024 * 1024  # the same for files not counted yet (about 100 bytes a row)
-HELPERS = int(os.environ.get("KELU_IMPORT_HELPERS", "1"))
+# Processes preparing rows while this one reads and writes: writing costs about as much as preparing, so one helper
+# per spare core keeps both busy.
+HELPERS = max(1, (os.cpu_count() or 2) - 1)
 STALE_AFTER = timedelta(minutes=2)  # a run silent for this long is taken over
 ABANDONED_AFTER = timedelta(days=7)
 PREVIEW_ROWS = 20
