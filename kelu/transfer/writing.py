@@ -11,7 +11,7 @@ batch's transaction: the one place where derived data (the search index) is kept
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +86,16 @@ class Context:
         return self.tag_ids[key]
 
 
+def _rows_where_in(sql: str, values: Sequence[Any], *params: Any) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``sql`` (ending in "IN ({})") for the values, 2,000 at a time: plain parameters, because the ORM
+    spends about 15 µs preparing each value of a large IN list, more than the index lookups themselves."""
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), 2000):
+            chunk = values[start : start + 2000]
+            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), [*params, *chunk])
+            yield from cursor.fetchall()
+
+
 def find_existing(context: Context, rows: Sequence[Prepared]) -> dict[tuple[str, str], int]:
     """Visible, living customers matching any key of the rows (lowest id per key), by indexed lookups only."""
     wanted: dict[str, set[str]] = defaultdict(set)
@@ -93,26 +103,29 @@ def find_existing(context: Context, rows: Sequence[Prepared]) -> dict[tuple[str,
         for kind, value in row.dedupe_keys():
             wanted[kind].add(value)
     candidates: dict[tuple[str, str], set[int]] = defaultdict(set)
+    quote = connection.ops.quote_name
+    points, contacts = quote(ContactPoint._meta.db_table), quote(Contact._meta.db_table)
+    customers, keys = quote(Customer._meta.db_table), quote(CompanyKey._meta.db_table)
     for kind in ("phone", "email"):
-        values = list(wanted[kind])
-        for start in range(0, len(values), 2000):
-            points = ContactPoint.objects.filter(kind=kind, normalized__in=values[start : start + 2000])
-            for normalized, own, of_contact in points.values_list("normalized", "customer_id", "contact__customer_id"):
-                if own or of_contact:
-                    candidates[kind, normalized].add(own or of_contact)
-    keys = list(wanted["company"])
-    for start in range(0, len(keys), 2000):
-        for key, pk in CompanyKey.objects.filter(key__in=keys[start : start + 2000]).values_list("key", "customer_id"):
-            candidates["company", key].add(pk)
+        sql = (
+            f"SELECT p.normalized, COALESCE(p.customer_id, c.customer_id) FROM {points} p "  # noqa: S608 (quoted names)
+            f"LEFT JOIN {contacts} c ON c.id = p.contact_id WHERE p.kind = %s AND p.normalized IN ({{}})"
+        )
+        for normalized, customer_id in _rows_where_in(sql, sorted(wanted[kind]), kind):
+            if customer_id:
+                candidates[kind, normalized].add(customer_id)
+    key_column = quote("key")
+    sql = f"SELECT {key_column}, customer_id FROM {keys} WHERE {key_column} IN ({{}})"  # noqa: S608 (quoted names)
+    for key, pk in _rows_where_in(sql, sorted(wanted["company"])):
+        candidates["company", key].add(pk)
     # Companies named since the last duplicate scan have no stored key yet: their exact names are looked up too.
-    names = [row.name for row in rows if row.kind == Customer.Kind.COMPANY] + list(wanted["name"])
-    for start in range(0, len(names), 2000):
-        same = Customer.objects.filter(name__in=names[start : start + 2000], deleted_at__isnull=True)
-        for pk, name, kind in same.values_list("pk", "name", "kind"):
-            if kind == Customer.Kind.COMPANY and len(key := company_key(name)) >= 2:
-                candidates["company", key].add(pk)
-            else:
-                candidates["name", name].add(pk)
+    names = sorted({row.name for row in rows if row.kind == Customer.Kind.COMPANY} | wanted["name"])
+    sql = f"SELECT id, name, kind FROM {customers} WHERE deleted_at IS NULL AND name IN ({{}})"  # noqa: S608
+    for pk, name, kind in _rows_where_in(sql, names):
+        if kind == Customer.Kind.COMPANY and len(key := company_key(name)) >= 2:
+            candidates["company", key].add(pk)
+        else:
+            candidates["name", name].add(pk)
     ids = sorted({pk for found in candidates.values() for pk in found})
     visible: set[int] = set()
     for start in range(0, len(ids), 2000):
@@ -219,8 +232,8 @@ def build_batch(context: Context, rows: Sequence[Prepared]) -> tuple[Batch, list
     companies: list[tuple[int, str]] = []
     for row in rows:
         owner_id = row.owner_id or context.default_owner_id
+        # Fields not given take their model defaults in the bulk writer.
         values = {
-            **{name: "" for name in CUSTOMER_UPDATABLE},
             **row.customer,
             "kind": row.kind,
             "owner_id": owner_id,
@@ -230,7 +243,7 @@ def build_batch(context: Context, rows: Sequence[Prepared]) -> tuple[Batch, list
             "updated_at": now,
             "next_follow_up_at": None,
         }
-        if not values["province"] and not values["city"]:
+        if not values.get("province") and not values.get("city"):
             first = next((p for p in row.points if p["kind"] == "phone" and p["is_valid"] and p["province"]), None)
             if first:
                 values["province"], values["city"] = first["province"], first["city"]
@@ -241,9 +254,6 @@ def build_batch(context: Context, rows: Sequence[Prepared]) -> tuple[Batch, list
         parent, of_contact = index, False
         if row.contact is not None:
             contact = {
-                **{name: "" for name in CONTACT_UPDATABLE},
-                "birthday": None,
-                "is_decision_maker": False,
                 **row.contact,
                 "is_primary": True,
                 "created_by_id": actor_id,
@@ -253,11 +263,10 @@ def build_batch(context: Context, rows: Sequence[Prepared]) -> tuple[Batch, list
             parent, of_contact = len(batch.contacts), True
             batch.contacts.append((index, contact))
         primary: set[str] = set()
-        for position, point in enumerate(row.points):
-            values_point = {key: point[key] for key in ("kind", "label", "value", "normalized", "is_valid", "problem")}
-            values_point.update(position=position, is_primary=point["kind"] not in primary)
+        for position, point in enumerate(row.points):  # (their "province" and "city" are not columns: ignored)
+            point.update(position=position, is_primary=point["kind"] not in primary)
             primary.add(point["kind"])
-            batch.points.append((parent, of_contact, values_point))
+            batch.points.append((parent, of_contact, point))
         for tag in row.tags:
             batch.tags.append((index, context.tag_id(tag)))
     return batch, companies
