@@ -185,7 +185,13 @@ def prepare(plan: Plan, row: int, cells: list[str]) -> Prepared:
                             value,
                             _("“%(value)s” is not a valid email address.") % {"value": value},
                         )
-        elif target == "customer.tags":
+            continue
+        if MULTI in raw and target not in ("customer.tags", "customer.owner") and not target.startswith("custom."):
+            # Several values for a field that holds one (a vCard's second address): the first is stored, the others
+            # are kept in the notes.
+            raw, *others = _split(raw) or [""]
+            notes_extra += [f"{column}: {other}" for other in others]
+        if target == "customer.tags":
             for tag in _split(raw.replace("，", ",").replace(",", MULTI).replace("、", MULTI).replace(";", MULTI)):
                 tag = tag.removeprefix("* ").strip()
                 if tag and tag.lower() not in ("mycontacts", "starred") and tag not in result.tags:

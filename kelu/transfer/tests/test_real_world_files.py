@@ -177,3 +177,14 @@ def test_public_vcards_are_all_read(owner):
     assert Customer.objects.filter(name="test-misses-N-or-FN@example.com").exists()
     assert Contact.objects.get(name="Test bday without year Thunderbird CardBook").birthday == datetime.date(1604, 1, 1)
     assert Customer.objects.filter(name__in=["Contact1", "Contact2"]).count() == 2
+
+
+def test_a_second_address_is_kept_in_the_notes(owner):
+    card = (
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:郑爽\r\nADR;TYPE=WORK:;;人民路 1 号;苏州;江苏;;\r\n"
+        "ADR;TYPE=HOME:;;干将路 2 号;苏州;江苏;;\r\nEND:VCARD\r\n"
+    )
+    files.run(owner, files.upload(owner, "two.vcf", card.encode()))
+    zheng = Customer.objects.get(name="郑爽")
+    assert zheng.address == "江苏 苏州 人民路 1 号"
+    assert zheng.notes == "Address: 江苏 苏州 干将路 2 号"
