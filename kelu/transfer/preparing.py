@@ -105,6 +105,7 @@ class Plan:
     choices: dict[str, dict[str, str]]  # field → {normalised key or label: key}
     users: dict[str, int]  # normalised user name / display name → id, of the users the actor may assign
     all_users: dict[str, int]
+    option_labels: dict[str, dict[str, str]]  # field → {key: label}, for showing values
 
 
 def build_plan(actor: User, headers: list[str], mapping: list[dict[str, Any]]) -> Plan:
@@ -132,7 +133,10 @@ def build_plan(actor: User, headers: list[str], mapping: list[dict[str, Any]]) -
                 all_users.setdefault(normalize_header(text), pk)
                 if allowed is None or pk in allowed:
                     users.setdefault(normalize_header(text), pk)
-    return Plan(headers, mapping, definitions, required, choices, users, all_users)
+    option_labels = {field: {value: str(label) for value, label in Customer.Size.choices} for field in ("size",)}
+    for option in ChoiceOption.objects.all():
+        option_labels.setdefault(option.field, {})[option.key] = option.label
+    return Plan(headers, mapping, definitions, required, choices, users, all_users, option_labels)
 
 
 def _split(value: str) -> list[str]:

@@ -27,6 +27,7 @@ from kelu.accounts.audit import record_event
 from kelu.accounts.models import AuditEvent, Role, User
 from kelu.core import permissions
 from kelu.core.errors import Conflict
+from kelu.customers import custom_fields
 from kelu.exports.writers import cell as safe_cell
 from kelu.transfer import mapping as mappings
 from kelu.transfer import reading
@@ -363,7 +364,7 @@ def _validation_report(job: ImportJob) -> dict[str, Any]:
             in_file += 1
         seen.update(keys)
         if len(preview) < PREVIEW_ROWS:
-            preview.append(_preview(prepared))
+            preview.append(_preview(prepared, plan))
         chunk.append(prepared)
         if len(chunk) >= BATCH:
             existing += check_existing(chunk)
@@ -378,8 +379,12 @@ def _validation_report(job: ImportJob) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _preview(row: Prepared) -> dict[str, Any]:
+def _preview(row: Prepared, plan: Plan) -> dict[str, Any]:
+    """A row as it will be stored, in words: field labels, option labels, custom field labels."""
     customer = row.customer
+    options = plan.option_labels
+    custom = {**customer.get("custom", {}), **(row.contact or {}).get("custom", {})}
+    definitions = {key.split(".", 1)[1]: definition for key, definition in plan.definitions.items()}
     return {
         "row": row.row,
         "kind": row.kind,
@@ -397,11 +402,16 @@ def _preview(row: Prepared) -> dict[str, Any]:
             for p in row.points
         ],
         "fields": {
-            key: str(value)
+            str(mappings.CUSTOMER_TARGETS.get(f"customer.{key}", key)): options.get(key, {}).get(str(value), str(value))
             for key, value in customer.items()
             if key not in ("name", "name_pinyin", "name_initials", "custom") and value
         },
-        "custom": {**customer.get("custom", {}), **(row.contact or {}).get("custom", {})},
+        "custom": {
+            (definitions[key].label if key in definitions else key): (
+                custom_fields.display_value(definitions[key], value) if key in definitions else str(value)
+            )
+            for key, value in custom.items()
+        },
         "tags": row.tags,
         "problems": [problem.message for problem in row.problems],
     }

@@ -32,6 +32,7 @@ def test_upload_map_preview_import_and_undo(owner_client, owner):
     assert job.status == "validated"
     page = owner_client.get(f"/import/{job.pk}/").content.decode()
     assert "+8613912345678" in page  # the preview shows stored values
+    assert "A 类" in page  # options by their label
     assert "“12345”不是有效的电话号码。" in page
     assert 'data-testid="problem-invalid_phone"' in page
 
