@@ -10,8 +10,10 @@ import csv
 import datetime
 import io
 import re
+import threading
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -287,12 +289,36 @@ def _open_workbook(path: Path) -> Any:
         ) from None
 
 
-def _workbook_rows(path: Path, layout: Layout) -> Iterator[list[str]]:
+_kept = threading.local()
+
+
+@contextmanager
+def sheets_kept() -> Iterator[None]:
+    """Within the block a sheet is loaded once, however often it is read: the workbook reader loads a whole sheet even
+    for its first rows, and an upload reads them several times (header row, headers, sample)."""
+    _kept.sheets = {}
+    try:
+        yield
+    finally:
+        del _kept.sheets
+
+
+def _load_sheet(path: Path, name: str) -> Any:
     book = _open_workbook(path)
     try:
-        sheet = book.get_sheet_by_name(layout.sheet) if layout.sheet else book.get_sheet_by_index(0)
+        return book.get_sheet_by_name(name) if name else book.get_sheet_by_index(0)
     except Exception:
-        raise FileProblem(_("The workbook has no sheet “%(sheet)s”.") % {"sheet": layout.sheet}) from None
+        raise FileProblem(_("The workbook has no sheet “%(sheet)s”.") % {"sheet": name}) from None
+
+
+def _workbook_rows(path: Path, layout: Layout) -> Iterator[list[str]]:
+    kept = getattr(_kept, "sheets", None)
+    if kept is None:
+        sheet = _load_sheet(path, layout.sheet)
+    else:
+        if (path, layout.sheet) not in kept:
+            kept[path, layout.sheet] = _load_sheet(path, layout.sheet)
+        sheet = kept[path, layout.sheet]
     if sheet.width > MAX_COLUMNS:
         raise FileProblem(
             _("The sheet has %(count)d columns; Kelu reads at most %(max)d.")

@@ -104,9 +104,10 @@ def import_upload(*, actor: User, name: str, chunks: Iterable[bytes]) -> ImportJ
                 handle.write(chunk)
         if not size:
             raise reading.FileProblem(_("The file is empty."))
-        layout = reading.detect_layout(path, name)
-        headers = reading.read_headers(path, layout)
-        sample = list(islice(reading.data_rows(path, layout, len(headers)), SAMPLE_ROWS))
+        with reading.sheets_kept():
+            layout = reading.detect_layout(path, name)
+            headers = reading.read_headers(path, layout)
+            sample = list(islice(reading.data_rows(path, layout, len(headers)), SAMPLE_ROWS))
     except reading.FileProblem as problem:
         path.unlink(missing_ok=True)
         raise ValidationError({"file": [str(problem)]}) from None
@@ -146,23 +147,24 @@ def import_set_layout(
     layout = reading.Layout.from_dict(job.layout)
     path = path_of(job)
     try:
-        if sheet is not None and sheet != layout.sheet:
-            layout = reading.choose_sheet(path, layout, sheet)
-        if encoding:
-            if encoding not in reading.ENCODINGS and encoding != "utf-8-sig":
-                raise reading.FileProblem(_("Unknown encoding."))
-            layout.encoding = encoding
-        if delimiter:
-            delimiter = "\t" if delimiter in ("tab", "\\t") else delimiter
-            if len(delimiter) != 1:
-                raise reading.FileProblem(_("The delimiter is one character."))
-            layout.delimiter = delimiter
-        if header_row is not None:
-            if header_row < 0 or header_row > 1000:
-                raise reading.FileProblem(_("Choose a header row between 1 and 1000."))
-            layout.header_row = header_row
-        headers = reading.read_headers(path, layout)
-        sample = list(islice(reading.data_rows(path, layout, len(headers)), SAMPLE_ROWS))
+        with reading.sheets_kept():
+            if sheet is not None and sheet != layout.sheet:
+                layout = reading.choose_sheet(path, layout, sheet)
+            if encoding:
+                if encoding not in reading.ENCODINGS and encoding != "utf-8-sig":
+                    raise reading.FileProblem(_("Unknown encoding."))
+                layout.encoding = encoding
+            if delimiter:
+                delimiter = "\t" if delimiter in ("tab", "\\t") else delimiter
+                if len(delimiter) != 1:
+                    raise reading.FileProblem(_("The delimiter is one character."))
+                layout.delimiter = delimiter
+            if header_row is not None:
+                if header_row < 0 or header_row > 1000:
+                    raise reading.FileProblem(_("Choose a header row between 1 and 1000."))
+                layout.header_row = header_row
+            headers = reading.read_headers(path, layout)
+            sample = list(islice(reading.data_rows(path, layout, len(headers)), SAMPLE_ROWS))
     except reading.FileProblem as problem:
         raise ValidationError({"layout": [str(problem)]}) from None
     if headers != job.headers:
