@@ -272,7 +272,9 @@ def main() -> int:
         f"\n## {datetime.datetime.now():%Y-%m-%d %H:%M} — {args.size:,} customers",
         f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"Command: `make bench BENCH_SIZE={args.size}`. Latency is server-side (Django test client, in-process), "
-        f"{args.rounds} rounds after one warm-up.\n",
+        f"{args.rounds} rounds after one warm-up.\n"
+        if args.only is None
+        else f"Command: `python -m bench --only {args.only} --size {args.size}`.\n",
     ]
     if args.only == "import":
         targets = []
