@@ -319,14 +319,26 @@ def import_validate_run(job_id: int) -> ImportJob:
         try:
             report = _validation_report(job)
         except reading.FileProblem as problem:
-            job.status, job.error = ImportJob.Status.FAILED, str(problem)
-            job.save(update_fields=["status", "error"])
-            return job
-    job.report = report
-    job.total_rows = report["rows"]
-    job.status = ImportJob.Status.VALIDATED
-    job.save(update_fields=["report", "total_rows", "status"])
-    return job
+            _fail(job, str(problem), status=ImportJob.Status.VALIDATING)
+            return ImportJob.objects.get(pk=job.pk)
+        except Exception:
+            _fail(job, _("The check stopped on an unexpected error."), status=ImportJob.Status.VALIDATING)
+            raise
+    # Only if still being checked: the user may have cancelled meanwhile.
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.VALIDATING).update(
+        report=report, total_rows=report["rows"], status=ImportJob.Status.VALIDATED
+    )
+    return ImportJob.objects.get(pk=job.pk)
+
+
+def _fail(job: ImportJob, message: str, *, status: str | None = None, runner: str | None = None) -> None:
+    """Mark a job failed (if it is still in ``status`` / held by ``runner``): what was written stays, undoable."""
+    jobs = ImportJob.objects.filter(pk=job.pk)
+    if status is not None:
+        jobs = jobs.filter(status=status)
+    if runner is not None:
+        jobs = jobs.filter(runner=runner)
+    jobs.update(status=ImportJob.Status.FAILED, error=message, finished_at=timezone.now())
 
 
 def _validation_report(job: ImportJob) -> dict[str, Any]:
@@ -487,9 +499,11 @@ def import_run(
         try:
             _run(job, token, actor, progress, max_batches)
         except reading.FileProblem as problem:
-            ImportJob.objects.filter(pk=job.pk, runner=token).update(
-                status=ImportJob.Status.FAILED, error=str(problem), finished_at=timezone.now()
-            )
+            _fail(job, str(problem), runner=token)
+        except Exception:
+            # Not retried by the watchdog: the same error would come back. Undo removes what was written.
+            _fail(job, _("The import stopped on an unexpected error."), runner=token)
+            raise
     job.refresh_from_db()
     if job.status in (ImportJob.Status.DONE, ImportJob.Status.CANCELLED, ImportJob.Status.FAILED):
         # The rows left out are kept with the batches; the file itself is not needed any more.

@@ -248,3 +248,31 @@ def test_files_are_removed_once_imported_or_abandoned(owner):
     ImportJob.objects.filter(pk=stale.pk).update(created_at=stale.created_at - services.ABANDONED_AFTER)
     assert services.abandoned_uploads_remove() == 1
     assert not services.path_of(stale).exists() and not ImportJob.objects.filter(pk=stale.pk).exists()
+
+
+def test_an_unexpected_error_fails_the_import_instead_of_retrying_forever(owner, monkeypatch):
+    job = csv_job(owner)
+    services.import_set_mapping(actor=owner, job=job, mapping=None)
+
+    def broken(context, batch):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(services, "process_batch", broken)
+    with pytest.raises(RuntimeError):
+        services.import_start(actor=owner, job=job, wait=True, checked=False)
+    job.refresh_from_db()
+    assert (job.status, job.error) == ("failed", "导入因意外错误而中止。")
+    assert services.resume_stalled() == []
+
+
+def test_cancelling_during_the_check(owner, monkeypatch):
+    job = csv_job(owner)
+    real = services._validation_report
+
+    def cancelled_meanwhile(current):
+        services.import_cancel(actor=owner, job=current)
+        return real(current)
+
+    monkeypatch.setattr(services, "_validation_report", cancelled_meanwhile)
+    job = services.import_validate(actor=owner, job=job, wait=True)
+    assert job.status == "cancelled"
