@@ -612,8 +612,8 @@ def resume_stalled() -> list[int]:
     for job in stalled:
         tasks = {ImportJob.Status.VALIDATING.value: validate_import, ImportJob.Status.UNDOING.value: undo_import}
         task = tasks.get(job.status, run_import)
-        if job.status == ImportJob.Status.VALIDATING:
-            ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+        # Released and marked as seen, so that a worker busy elsewhere does not get the same job queued every minute.
+        ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now(), runner="")
         task.enqueue(job.pk)
         resumed.append(job.pk)
     return resumed

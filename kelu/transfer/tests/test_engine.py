@@ -1,11 +1,14 @@
 """The import engine: problem choices, duplicates, owners, checkpointed batches that resume, cancel, undo."""
 
+import types
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from kelu.customers import services as customer_services
 from kelu.customers.models import Contact, ContactPoint, Customer, FieldDefinition
-from kelu.transfer import services, writing
+from kelu.transfer import services, tasks, writing
 from kelu.transfer.models import ImportBatch, ImportJob
 from kelu.transfer.tests import files
 
@@ -276,3 +279,18 @@ def test_cancelling_during_the_check(owner, monkeypatch):
     monkeypatch.setattr(services, "_validation_report", cancelled_meanwhile)
     job = services.import_validate(actor=owner, job=job, wait=True)
     assert job.status == "cancelled"
+
+
+def test_the_watchdog_queues_a_waiting_import_once_per_silence(owner, monkeypatch):
+    queued: list[int] = []
+    monkeypatch.setattr(tasks, "run_import", types.SimpleNamespace(enqueue=queued.append))
+    job = csv_job(owner)
+    services.import_set_mapping(actor=owner, job=job, mapping=None)
+    services.import_validate(actor=owner, job=job, wait=True)
+    job = services.import_start(actor=owner, job=ImportJob.objects.get(pk=job.pk))
+    assert queued == [job.pk] and job.status == "queued"
+    assert services.resume_stalled() == []  # still fresh
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - services.STALE_AFTER)
+    assert services.resume_stalled() == [job.pk]
+    assert services.resume_stalled() == []  # not again a minute later
+    assert queued == [job.pk, job.pk]
