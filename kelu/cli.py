@@ -322,6 +322,15 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a CSV, Excel or vCard file as the web import does (same reading, mapping, checks and writing)."""
+    from kelu.transfer.cli import run_import_command
+
+    data, text = run_import_command(args, show_progress=sys.stderr.isatty() and not args.json)
+    _emit(args, data, text)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -398,6 +407,20 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--user", help="search as this user, within what they may see (default: an administrator)")
     search.add_argument("--limit", type=int, default=20)
     add("reindex", cmd_reindex, "rebuild the search index")
+
+    imports = add("import", cmd_import, "import customers from a CSV, Excel (.xlsx/.xls/.ods) or vCard file")
+    imports.add_argument("file", help="the file to import")
+    imports.add_argument("--owner", help="user name of the owner of new records (default: the importing user)")
+    imports.add_argument("--user", help="import as this user (default: an administrator)")
+    imports.add_argument("--mapping", help="JSON file: a list of targets per column, or {column header: target}")
+    imports.add_argument(
+        "--on-duplicate", default="skip", choices=["skip", "fill", "update", "overwrite", "create"],
+        help="what to do with rows matching an existing customer (update = fill)",
+    )  # fmt: skip
+    imports.add_argument("--skip-problems", action="store_true", help="leave out rows with any problem")
+    imports.add_argument("--encoding", help="encoding of a CSV file (default: detected)")
+    imports.add_argument("--sheet", help="sheet of a workbook (default: the first)")
+    imports.add_argument("--dry-run", action="store_true", help="check every row and report, write nothing")
 
     manage = add("manage", cmd_manage, "run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kelu.search",
     "kelu.quality",
     "kelu.exports",
+    "kelu.transfer",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 # Days a deleted customer or contact stays in the trash before the daily purge removes it for good.
 KELU_TRASH_DAYS = env.int("KELU_TRASH_DAYS", default=30)
+KELU_IMPORT_MAX_BYTES = env.int("KELU_IMPORT_MAX_MB", default=200) * 1024 * 1024
 
 # --- Email ----------------------------------------------------------------------------------------------------------
 if env.str("KELU_EMAIL_URL", default=""):

@@ -10,6 +10,7 @@ from kelu.customers import api as customers_api
 from kelu.exports import api as exports_api
 from kelu.quality import api as quality_api
 from kelu.search import api as search_api
+from kelu.transfer import api as transfer_api
 
 router = SimpleRouter()
 router.register("customers", customers_api.CustomerViewSet, basename="customers")
@@ -29,6 +30,7 @@ api_v1 = [
     path("exports/", exports_api.export_create, name="exports-create"),
     path("exports/<int:pk>/", exports_api.export_detail, name="exports-detail"),
     path("exports/<int:pk>/download/", exports_api.export_download, name="exports-download"),
+    path("imports/", include(transfer_api.urlpatterns)),
     *router.urls,
     path("users/me/", accounts_api.me, name="users-me"),
     path("users/", accounts_api.users, name="users"),
@@ -53,6 +55,7 @@ urlpatterns = [
     path("quality/", include("kelu.quality.urls")),
     path("exports/", include("kelu.exports.urls")),
     path("search/", include("kelu.search.urls")),
+    path("import/", include("kelu.transfer.urls")),
     path("settings/", include("kelu.customers.settings_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("healthz", core_views.healthz, name="healthz"),

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
-from phonenumbers import carrier, geocoder
+from phonenumbers import geocoder
 
 from kelu.core.text import to_halfwidth
 
@@ -38,7 +38,6 @@ class Phone:
     extension: str = ""
     province: str = ""
     city: str = ""
-    carrier: str = ""
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> Phone:
@@ -67,7 +66,6 @@ def _normalize(raw: str, region: str) -> Phone:
         extension=number.extension or "",
         province=province,
         city=city,
-        carrier=carrier.name_for_number(number, "zh"),
     )
 
 

@@ -8,8 +8,9 @@ from django_tasks.base import Task
 def recurring_tasks() -> list[Task]:
     from kelu.customers.tasks import purge_trash
     from kelu.quality.tasks import refresh_duplicates
+    from kelu.transfer.tasks import resume_imports
 
-    return [purge_trash, refresh_duplicates]
+    return [purge_trash, refresh_duplicates, resume_imports]
 
 
 def ensure_recurring_tasks() -> list[str]:

@@ -4,14 +4,21 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style
+from pypinyin.converter import DefaultConverter
+from pypinyin.core import Pinyin
 
 _SPACES = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+_FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e]")
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width ASCII (１２３, ＡＢＣ, full-width space) to half-width; CJK punctuation such as 、。is kept."""
+    if not _FULL_WIDTH.search(text):  # the usual case, without building the text again character by character
+        return text
     return "".join(
         " " if ch == "\u3000" else chr(ord(ch) - 0xFEE0) if "\uff01" <= ch <= "\uff5e" else ch for ch in text
     )
@@ -45,8 +52,9 @@ def pinyin_syllables(text: str) -> tuple[str, ...]:
     """
     if not text:
         return ()
-    # Non-Chinese runs come back split into words, so "Emily Chen" has the initials "ec".
-    words = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: chars.split())  # type: ignore[arg-type,return-value]
+    # The same as lazy_pinyin(text), a word at a time: the words of names (places, legal forms, common given names)
+    # repeat far more than whole names, so company names that are all different still mostly hit the cache.
+    words = (s for word in _PINYIN.seg(text) for s in _word_pinyin(word))
     return tuple(syllable for s in words if (syllable := _ascii_only(s.lower())))
 
 
@@ -54,6 +62,16 @@ def pinyin_of(text: str) -> tuple[str, str]:
     """(full pinyin, initials) of a name, lower-case without spaces: 张伟 → ("zhangwei", "zw")."""
     syllables = pinyin_syllables(text)
     return "".join(syllables), "".join(s[0] for s in syllables)
+
+
+_PINYIN = Pinyin(DefaultConverter())
+
+
+@lru_cache(maxsize=200_000)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    # Non-Chinese runs come back split into words, so "Emily Chen" has the initials "ec".
+    pinyin = _PINYIN.pinyin(word, style=Style.NORMAL, errors=lambda chars: chars.split())  # type: ignore[arg-type,return-value]
+    return tuple(syllable for syllables in pinyin for syllable in syllables)
 
 
 def _ascii_only(text: str) -> str:

@@ -557,32 +557,35 @@ def make_batch(plan: Plan, index: int) -> Batch:
                 points.append((contact_index, True, _point("email", label, email, email, position, False)))
             if rng.random() < 0.5:
                 contact["wechat"] = _wechat(rng, person, mobile)
-    _compose_search_documents(batch, plan)
+    compose_search_documents(
+        batch, tag_names={pk: name for name, pk in plan.tag_ids.items()}, search_keys=plan.search_keys
+    )
     return batch
 
 
-def _compose_search_documents(batch: Batch, plan: Plan) -> None:
-    tag_names = {pk: name for name, pk in plan.tag_ids.items()}
+def compose_search_documents(batch: Batch, *, tag_names: dict[int, str], search_keys: dict[str, set[str]]) -> None:
+    """The batch's search documents, from its own values (where the batch is made: a helper process, for the demo)."""
     tags: dict[int, list[str]] = defaultdict(list)
     for index, tag_id in batch.tags:
         tags[index].append(tag_names[tag_id])
     contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for index, contact in batch.contacts:
-        contacts[index].append((contact["name"], contact["wechat"]))
+        contacts[index].append((contact["name"], contact.get("wechat", "")))
     points: dict[tuple[bool, int], list[tuple[str, str, str]]] = defaultdict(list)
     for index, of_contact, point in batch.points:
         points[of_contact, index].append((point["kind"], point["value"], point["normalized"]))
     batch.customer_documents = [
         search_index.customer_document(
             values, tags=tags[index], contacts=contacts[index], points=points[False, index],
-            text_keys=plan.search_keys["customer"],
+            text_keys=search_keys["customer"],
         ).text()
         for index, values in enumerate(batch.customers)
     ]  # fmt: skip
+    regions = [(values.get("province", ""), values.get("city", "")) for values in batch.customers]
     batch.contact_documents = [
         search_index.contact_document(
-            contact, tags=(), points=points[True, index], text_keys=plan.search_keys["contact"],
-            region=(batch.customers[customer_index]["province"], batch.customers[customer_index]["city"]),
+            contact, tags=(), points=points[True, index], text_keys=search_keys["contact"],
+            region=regions[customer_index],
         ).text()
         for index, (customer_index, contact) in enumerate(batch.contacts)
     ]  # fmt: skip
@@ -683,7 +686,11 @@ class _Tables:
 
 
 def write_batch(batch: Batch, tables: _Tables) -> tuple[int, int, int, int]:
-    """Insert one batch in one transaction; returns the numbers of customers, contacts, points and tag links."""
+    """Insert one batch in one transaction, indexed for search; returns the numbers of customers, contacts, points
+    and tag links."""
+    if len(batch.customer_documents) != len(batch.customers):  # not composed where the batch was made
+        tag_names = dict(Tag.objects.filter(pk__in={pk for _index, pk in batch.tags}).values_list("pk", "name"))
+        compose_search_documents(batch, tag_names=tag_names, search_keys=search_index.text_field_keys())
     with transaction.atomic(), connection.cursor() as cursor:
         customer_ids = _reserve_ids(cursor, Customer, len(batch.customers))
         contact_ids = _reserve_ids(cursor, Contact, len(batch.contacts))

@@ -24,11 +24,11 @@ def contact_changed(sender: Any, instance: Contact, **kwargs: Any) -> None:
 @receiver(post_save, sender=ContactPoint)
 @receiver(post_delete, sender=ContactPoint)
 def point_changed(sender: Any, instance: ContactPoint, **kwargs: Any) -> None:
-    if instance.customer_id:
-        index.refresh(customers=[instance.customer_id])
-    elif instance.contact_id:
-        customer_id = Contact.objects.filter(pk=instance.contact_id).values_list("customer_id", flat=True).first()
-        index.refresh(contacts=[instance.contact_id], customers=[customer_id] if customer_id else [])
+    # A contact's points are in its own document only (kelu.search.index).
+    index.refresh(
+        customers=[instance.customer_id] if instance.customer_id else [],
+        contacts=[instance.contact_id] if instance.contact_id else [],
+    )
 
 
 @receiver(m2m_changed, sender=Customer.tags.through)

@@ -19,6 +19,7 @@ from kelu.customers.models import Contact, ContactPoint, Customer, CustomerShare
 from kelu.exports.models import ExportJob
 from kelu.quality import services as quality
 from kelu.quality.models import BulkEdit, Merge
+from kelu.transfer.models import ImportJob
 
 PATTERNS = url_patterns()
 UNSAFE = ["post", "put", "patch", "delete"]
@@ -65,6 +66,8 @@ def victim(owner, teammate) -> dict[str, Any]:
     merge = quality.customers_merge(actor=owner, survivor=twin, others=[merged_away])
     bulk = BulkEdit.objects.create(actor=owner, action="level", value={"value": "b"}, ids=[customer.pk])
     export = ExportJob.objects.create(actor=owner, format="csv", selection={"ids": [customer.pk]})
+    imported = ImportJob.objects.create(actor=owner, original_name="victim.csv", file_name="victim.csv",
+                                        headers=["客户名称"], mapping=[{"target": "customer.name"}])  # fmt: skip
     return {
         "customer": customer.pk,
         "contact": contact.pk,
@@ -77,6 +80,7 @@ def victim(owner, teammate) -> dict[str, Any]:
         "merge": merge.pk,
         "bulk": bulk.pk,
         "export": export.pk,
+        "import": imported.pk,
     }
 
 
@@ -88,6 +92,8 @@ def _values(pattern: Pattern, victim: dict[str, Any]) -> dict[str, Any] | None:
     for kind in ("merge", "bulk", "export"):
         if kind in name:
             return {param: victim[kind] for param in pattern.params}
+    if name.startswith(("transfer:", "api:imports-")):
+        return {param: victim["import"] for param in pattern.params}
     contact_route = "contact" in name
     trash_route = "trash" in name or name.endswith("-restore")
     values: dict[str, Any] = {}
@@ -123,6 +129,7 @@ def _snapshot(victim: dict[str, Any]) -> list[Any]:
         list(ApiToken.objects.filter(pk=victim["token"]).values()),
         list(Merge.objects.filter(pk=victim["merge"]).values()),
         list(BulkEdit.objects.filter(pk=victim["bulk"]).values()),
+        list(ImportJob.objects.filter(pk=victim["import"]).values()),
         Customer.history.filter(id__in=customers).count(),
         Contact.history.filter(customer_id__in=customers).count(),
     ]
@@ -145,7 +152,8 @@ def _request(client: Client, method: str, path: str, victim: dict[str, Any]) -> 
 
 def test_every_parameter_is_known():
     victim = {key: 1 for key in ("customer", "contact", "trashed", "trashed_contact")}
-    victim |= {"customer_history": 1, "contact_history": 1, "user": 1, "token": 1, "merge": 1, "bulk": 1, "export": 1}
+    victim |= {"customer_history": 1, "contact_history": 1, "user": 1, "token": 1, "merge": 1, "bulk": 1, "export": 1,
+               "import": 1}  # fmt: skip
     unknown = [str(p) for p in PATTERNS if p.params and _values(p, victim) is None]
     assert not unknown, f"Teach _values() which records these patterns name: {unknown}"
 

@@ -176,3 +176,21 @@ def test_demo_data_is_indexed_as_a_rebuild_would(db, admin):
     assert len(written["customer"]) == 60 and len(written["contact"]) >= 60
     index.rebuild()
     assert {entity: _stored(entity) for entity in ("customer", "contact")} == written
+
+
+def test_imported_records_are_found_and_undo_forgets_them(owner):
+    from kelu.transfer import services as imports
+    from kelu.transfer.tests import files
+
+    csv = "客户名称,联系人,手机\n杭州云栖科技,赵敏,13912348000\n"
+    job = files.run(owner, files.upload(owner, "客户.csv", csv.encode()))
+    assert job.created == 1
+    assert ("customer", "杭州云栖科技") in names(owner, "云栖")
+    assert ("contact", "赵敏") in names(owner, "zm")
+    assert ("contact", "赵敏") in names(owner, "8000")
+    written = {entity: _stored(entity) for entity in ("customer", "contact")}
+    index.rebuild()
+    assert {entity: _stored(entity) for entity in ("customer", "contact")} == written
+    imports.import_undo(actor=owner, job=job, wait=True)
+    assert names(owner, "云栖") == [] and names(owner, "zm") == []
+    assert _stored("customer") == {} and _stored("contact") == {}
