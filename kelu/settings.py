@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "kelu.customers",
     "kelu.quality",
     "kelu.exports",
+    "kelu.activities",
+    "kelu.followups",
 ]
 
 MIDDLEWARE = [
@@ -202,9 +204,12 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 # Days a deleted customer or contact stays in the trash before the daily purge removes it for good.
 KELU_TRASH_DAYS = env.int("KELU_TRASH_DAYS", default=30)
+# Largest file attached to an interaction, in MB.
+KELU_ATTACHMENT_MAX_MB = env.int("KELU_ATTACHMENT_MAX_MB", default=10)
 
 # --- Email ----------------------------------------------------------------------------------------------------------
-if env.str("KELU_EMAIL_URL", default=""):
+KELU_EMAIL_CONFIGURED = bool(env.str("KELU_EMAIL_URL", default=""))  # reminders and digests are also mailed
+if KELU_EMAIL_CONFIGURED:
     vars().update(env.email_url("KELU_EMAIL_URL"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

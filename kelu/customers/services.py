@@ -32,9 +32,10 @@ from kelu.customers.models import (
 )
 from kelu.customers.normalization import contact_name_fields, name_fields, normalize_point
 
+# last_contacted_at and next_follow_up_at are not among them: they are derived (activities and followups services).
 CUSTOMER_FIELDS = (
     "kind", "name", "owner", "team", "level", "stage", "source", "industry", "province", "city", "district",
-    "address", "website", "size", "notes", "next_follow_up_at",
+    "address", "website", "size", "notes",
 )  # fmt: skip
 CONTACT_FIELDS = ("name", "title", "department", "is_decision_maker", "is_primary", "birthday", "wechat", "notes")
 CHOICE_FIELDS = ("level", "stage", "source", "industry")
