@@ -62,7 +62,8 @@ class ActivityForm(StyledFormMixin, forms.Form):
                 label=_("Remind me at"), widget=DATETIME_INPUT, required=False
             )
             self.fields["next_assignee"] = forms.TypedChoiceField(
-                label=_("Assignee"), coerce=int, choices=assignee_choices(), initial=actor.pk if actor else None
+                label=_("Assignee"), coerce=int, choices=assignee_choices(), required=False, empty_value=None,
+                initial=actor.pk if actor else None,
             )
             self._apply_styles()
 

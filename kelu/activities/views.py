@@ -107,7 +107,7 @@ def _log(request: AuthenticatedRequest, customer: Customer | None, contact: Cont
                 if next_step:
                     follow_up_services.follow_up_create(
                         actor=user, values=next_step, customer=activity.customer, contact=activity.contact,
-                        assignee=_user(form.cleaned_data.get("next_assignee")), activity=activity,
+                        assignee=_user(form.cleaned_data.get("next_assignee")) or user, activity=activity,
                         origin=FollowUp.Origin.INTERACTION,
                     )  # fmt: skip
         except ValidationError as error:
