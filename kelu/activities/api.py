@@ -16,8 +16,12 @@ from rest_framework.response import Response
 
 from kelu.activities import selectors, services
 from kelu.activities.models import Activity, Attachment
-from kelu.core.api import StrictInput, acting_user
+from kelu.core.api import CursorPagination, StrictInput, acting_user
 from kelu.customers.selectors import contacts_visible_to, customers_visible_to
+
+
+class ActivityPages(CursorPagination):
+    ordering = ("-occurred_at", "-id")
 
 
 class AttachmentOutput(serializers.ModelSerializer):
@@ -113,6 +117,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """Interactions: calls, visits, meetings, emails, WeChat, notes, transactions."""
 
     serializer_class = ActivityOutput
+    pagination_class = ActivityPages
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> Any:

@@ -15,10 +15,14 @@ from rest_framework.response import Response
 from kelu.accounts.models import User
 from kelu.activities.api import _id, _moment, _valid
 from kelu.activities.selectors import activities_visible_to
-from kelu.core.api import StrictInput, acting_user
+from kelu.core.api import CursorPagination, StrictInput, acting_user
 from kelu.customers.selectors import contacts_visible_to, customers_visible_to
 from kelu.followups import selectors, services
 from kelu.followups.models import FollowUp, Notification
+
+
+class FollowUpPages(CursorPagination):
+    ordering = ("due_at", "id")
 
 
 class FollowUpOutput(serializers.ModelSerializer):
@@ -72,6 +76,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """Follow-ups: what is to be done for a customer, by when, by whom; reminders are sent at ``remind_at``."""
 
     serializer_class = FollowUpOutput
+    pagination_class = FollowUpPages
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> Any:
@@ -148,8 +153,9 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def snooze(self, request: Request, pk: str) -> Response:
         """Put off by `1h`, `1d` or `7d` (from now, or from the due time if later); the reminder moves along."""
+        follow_up = self.get_object()  # a follow-up one may not see is missing, whatever the input
         data = _valid(SnoozeInput, request.data)
-        follow_up = services.follow_up_snooze(actor=acting_user(request), follow_up=self.get_object(), period=data["period"])
+        follow_up = services.follow_up_snooze(actor=acting_user(request), follow_up=follow_up, period=data["period"])
         return Response(self._read(follow_up))
 
     @staticmethod

@@ -42,7 +42,7 @@ class FollowUpForm(StyledFormMixin, forms.Form):
         data = self.cleaned_data
         return {key: data.get(key) for key in ("title", "due_at", "remind_at", "priority", "notes")}
 
-    def assignee(self) -> User | None:
+    def chosen_assignee(self) -> User | None:
         return User.objects.filter(pk=self.cleaned_data["assignee"]).first()
 
     @staticmethod

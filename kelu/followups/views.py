@@ -123,7 +123,7 @@ def _create(request: AuthenticatedRequest, customer: Customer | None, contact: C
         chosen_contact = next((c for c in contacts or [] if c.pk == chosen), None) or contact
         try:
             services.follow_up_create(
-                actor=user, values=form.values(), customer=customer, contact=chosen_contact, assignee=form.assignee()
+                actor=user, values=form.values(), customer=customer, contact=chosen_contact, assignee=form.chosen_assignee()
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -156,7 +156,7 @@ def follow_up_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.follow_up_update(
-                actor=request.user, follow_up=follow_up, values=form.values(), assignee=form.assignee()
+                actor=request.user, follow_up=follow_up, values=form.values(), assignee=form.chosen_assignee()
             )
         except ValidationError as error:
             _add_errors(form, error)
