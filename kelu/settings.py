@@ -275,6 +275,9 @@ SPECTACULAR_SETTINGS = {
         "AuditActionEnum": "kelu.accounts.models.AuditEvent.Action",
         "RoleEnum": "kelu.accounts.models.Role.Key",
         "BulkEditActionEnum": "kelu.quality.models.BulkEdit.Action",
+        "ActivityKindEnum": "kelu.activities.models.Activity.Kind",
+        "NotificationKindEnum": "kelu.followups.models.Notification.Kind",
+        "FollowUpStatusEnum": "kelu.followups.models.FollowUp.Status",
     },
 }
 

@@ -18,14 +18,17 @@ from kelu.activities import selectors, services
 from kelu.activities.models import Activity, Attachment
 from kelu.core.api import CursorPagination, StrictInput, acting_user
 from kelu.customers.selectors import contacts_visible_to, customers_visible_to
+from kelu.followups.models import FollowUp
 
 
 class ActivityPages(CursorPagination):
-    ordering = ("-occurred_at", "-id")
+    ordering = ("-occurred_at", "-id")  # type: ignore[assignment]  # DRF takes a tuple too
 
 
 class AttachmentOutput(serializers.ModelSerializer):
-    download = serializers.SerializerMethodField(help_text=_("API address of the file (same rights as the interaction)."))
+    download = serializers.SerializerMethodField(
+        help_text=_("API address of the file (same rights as the interaction).")
+    )
 
     class Meta:
         model = Attachment
@@ -37,7 +40,9 @@ class AttachmentOutput(serializers.ModelSerializer):
 
 class ActivityOutput(serializers.ModelSerializer):
     attachments = AttachmentOutput(many=True, read_only=True)
-    follow_ups = serializers.PrimaryKeyRelatedField(many=True, read_only=True, help_text=_("Next steps planned with it."))
+    follow_ups = serializers.PrimaryKeyRelatedField[FollowUp](
+        many=True, read_only=True, help_text=_("Next steps planned with it.")
+    )
 
     class Meta:
         model = Activity

@@ -1,6 +1,6 @@
 """Forms of the interaction pages. They only shape input; the services validate the rules and write."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -54,7 +54,7 @@ class ActivityForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, contacts: list[Contact], next_step: bool = False, actor: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["contact"].choices = [("", "—"), *[(c.pk, c.name) for c in contacts]]
+        cast(forms.ChoiceField, self.fields["contact"]).choices = [("", "—"), *[(c.pk, c.name) for c in contacts]]
         if next_step:
             self.fields["next_title"] = forms.CharField(label=_("Next step"), max_length=200, required=False)
             self.fields["next_due_at"] = forms.DateTimeField(label=_("Due"), widget=DATETIME_INPUT, required=False)
@@ -62,13 +62,17 @@ class ActivityForm(StyledFormMixin, forms.Form):
                 label=_("Remind me at"), widget=DATETIME_INPUT, required=False
             )
             self.fields["next_assignee"] = forms.TypedChoiceField(
-                label=_("Assignee"), coerce=int, choices=assignee_choices(), required=False, empty_value=None,
+                label=_("Assignee"),
+                coerce=int,
+                choices=assignee_choices(),
+                required=False,
+                empty_value=None,
                 initial=actor.pk if actor else None,
             )
             self._apply_styles()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("next_title") and not data.get("next_due_at"):
             self.add_error("next_due_at", _("Say by when."))
         if data.get("next_due_at") and not data.get("next_title"):

@@ -29,6 +29,7 @@ ACTIVITY_FIELDS = (
 FUTURE_GRACE = timedelta(minutes=5)
 MAX_ATTACHMENTS = 10
 DEFAULT_CURRENCY = "CNY"
+TEXT_LIMITS = {"subject": 200, "place": 200, "participants": 500}  # the columns' lengths
 
 
 def may_log(user: User, *, customer: Customer | None, contact: Contact | None) -> bool:
@@ -93,12 +94,13 @@ def _clean(activity: Activity) -> None:
     activity.currency = (activity.currency or "").strip().upper()
     if activity.amount is not None and not activity.currency:
         activity.currency = DEFAULT_CURRENCY
-    if activity.currency and not (len(activity.currency) == 3 and activity.currency.isascii() and activity.currency.isalpha()):
+    if activity.currency and not (
+        len(activity.currency) == 3 and activity.currency.isascii() and activity.currency.isalpha()
+    ):
         errors["currency"] = [_("Use a three-letter currency code such as CNY or USD.")]
-    for name in ("subject", "place", "participants"):
-        value = getattr(activity, name)
-        setattr(activity, name, " ".join(str(value or "").split()))
-        if len(getattr(activity, name)) > Activity._meta.get_field(name).max_length:  # type: ignore[operator]
+    for name, limit in TEXT_LIMITS.items():
+        setattr(activity, name, " ".join(str(getattr(activity, name) or "").split()))
+        if len(getattr(activity, name)) > limit:
             errors[name] = [_("This text is too long.")]
     if errors:
         raise ValidationError(errors)
@@ -133,7 +135,7 @@ def activity_create(
 
 @transaction.atomic
 def activity_update(
-    *, actor: User, activity: Activity, values: dict[str, Any], contact: Contact | None | bool = False
+    *, actor: User, activity: Activity, values: dict[str, Any], contact: Contact | bool | None = False
 ) -> Activity:
     """Change the given fields; ``contact`` (a contact of the same customer, or None) when given."""
     activity = Activity.objects.select_for_update().select_related("customer", "contact").get(pk=activity.pk)

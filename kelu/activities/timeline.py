@@ -73,7 +73,9 @@ def timeline(user: User, record: Customer | Contact, *, kind: str = "", page: in
         sources.append(Item("change", e["record"].history_date, e) for e in entries[:wanted])
     merged = list(heapq.merge(*sources, key=lambda item: item.at, reverse=True))
     start = (page - 1) * PAGE_SIZE
-    return Page(items=merged[start : start + PAGE_SIZE], number=page, has_next=len(merged) > page * PAGE_SIZE, kind=kind)
+    return Page(
+        items=merged[start : start + PAGE_SIZE], number=page, has_next=len(merged) > page * PAGE_SIZE, kind=kind
+    )
 
 
 def _follow_ups(qs: QuerySet[FollowUp], wanted: int) -> Iterator[Item]:

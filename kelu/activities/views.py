@@ -49,21 +49,21 @@ def _timeline_response(request: AuthenticatedRequest, record: Customer | Contact
     except ValueError:
         number = 1
     page = timeline.timeline(request.user, record, kind=request.GET.get("kind", ""), page=number)
-    is_customer = isinstance(record, Customer)
+    customer, contact = (record, None) if isinstance(record, Customer) else (record.customer, record)
     context = {
         "record": record,
-        "customer": record if is_customer else record.customer,  # type: ignore[union-attr]
-        "contact": None if is_customer else record,
+        "customer": customer,
+        "contact": contact,
         "page": page,
         "filters": timeline.FILTERS,
-        "url": reverse("activities:customer_timeline" if is_customer else "activities:contact_timeline", args=[record.pk]),
-        "can_log": services.may_log(
-            request.user, customer=record if is_customer else record.customer, contact=None if is_customer else record  # type: ignore[union-attr,arg-type]
-        ),
+        "url": reverse("activities:contact_timeline" if contact else "activities:customer_timeline", args=[record.pk]),
+        "can_log": services.may_log(request.user, customer=customer, contact=contact),
     }
     if request.htmx:
         # "More" appends the next entries; the filter and the first load swap the whole card.
-        return render(request, "activities/timeline.html#entries" if number > 1 else "activities/timeline.html#timeline", context)
+        return render(
+            request, "activities/timeline.html#entries" if number > 1 else "activities/timeline.html#timeline", context
+        )
     return render(request, "activities/timeline.html", context)
 
 
@@ -132,7 +132,7 @@ def activity_create(request: AuthenticatedRequest, customer_pk: int) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 def contact_activity_create(request: AuthenticatedRequest, contact_pk: int) -> HttpResponse:
-    """"Log this call" from a contact's phone number (``?kind=call``), or any interaction with the contact."""
+    """ "Log this call" from a contact's phone number (``?kind=call``), or any interaction with the contact."""
     contact = _contact(request, contact_pk)
     return _log(request, contact.customer, contact)
 

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,7 +21,7 @@ from kelu.followups.models import FollowUp, Notification
 
 
 class FollowUpPages(CursorPagination):
-    ordering = ("due_at", "id")
+    ordering = ("due_at", "id")  # type: ignore[assignment]  # DRF takes a tuple too
 
 
 class FollowUpOutput(serializers.ModelSerializer):
@@ -199,7 +198,6 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     """Your in-app notifications (reminders, follow-ups assigned to you, overdue digests)."""
 
     serializer_class = NotificationOutput
-    permission_classes = [IsAuthenticated]  # one's own messages, read-only roles included
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):

@@ -1,6 +1,6 @@
 """Forms of the follow-up pages. They only shape input; the services validate the rules and write."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -32,11 +32,11 @@ class FollowUpForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, contacts: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = assignee_choices()
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = assignee_choices()
         if contacts is None:
             del self.fields["contact"]
         else:
-            self.fields["contact"].choices = [("", "—"), *[(c.pk, c.name) for c in contacts]]
+            cast(forms.ChoiceField, self.fields["contact"]).choices = [("", "—"), *[(c.pk, c.name) for c in contacts]]
 
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -55,7 +55,9 @@ def my_day(user: User, *, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def customers_with_overdue_follow_ups(customers: QuerySet[Customer], *, now: datetime | None = None) -> QuerySet[Customer]:
+def customers_with_overdue_follow_ups(
+    customers: QuerySet[Customer], *, now: datetime | None = None
+) -> QuerySet[Customer]:
     """The customers of ``customers`` with an open follow-up past its time.
 
     For the list filter language (``overdue=1``); reads the indexed ``next_follow_up_at`` (the earliest open

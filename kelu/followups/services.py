@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import Min, OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -88,9 +88,7 @@ def _clean(follow_up: FollowUp, errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _check_assignee(
-    actor: User, assignee: User | None, follow_up: FollowUp, errors: dict[str, list[str]]
-) -> None:
+def _check_assignee(actor: User, assignee: User | None, follow_up: FollowUp, errors: dict[str, list[str]]) -> None:
     if assignee is None:
         errors["assignee"] = [_("Choose who will do it.")]
     elif assignee.pk != actor.pk and not _may_be_assigned(assignee, follow_up.customer, follow_up.contact):
@@ -201,7 +199,9 @@ def follow_up_delete(*, actor: User, follow_up: FollowUp) -> None:
 
 
 def _locked(actor: User, follow_up: FollowUp) -> FollowUp:
-    current = FollowUp.objects.select_for_update().select_related("customer", "contact", "assignee").get(pk=follow_up.pk)
+    current = (
+        FollowUp.objects.select_for_update().select_related("customer", "contact", "assignee").get(pk=follow_up.pk)
+    )
     if not may_change(actor, current):
         raise PermissionDenied(_("You may not change this follow-up."))
     return current
@@ -271,9 +271,7 @@ def reminder_send(follow_up_id: int, remind_at: datetime | None = None) -> bool:
         follow_up.save(update_fields=["reminder_sent_at"])
         Notification.objects.create(user=follow_up.assignee, kind=Notification.Kind.REMINDER, follow_up=follow_up)
         user = follow_up.assignee
-        transaction.on_commit(
-            lambda: _email(user, "followups/email/reminder", {"follow_up": follow_up}), robust=True
-        )
+        transaction.on_commit(lambda: _email(user, "followups/email/reminder", {"follow_up": follow_up}), robust=True)
     return True
 
 
@@ -293,9 +291,7 @@ def digests_send() -> int:
     follow-ups; returns how many digests went out."""
     now = clock.now()
     users = (
-        User.objects.filter(
-            is_active=True, follow_ups__status=FollowUp.Status.OPEN, follow_ups__due_at__lt=now
-        )
+        User.objects.filter(is_active=True, follow_ups__status=FollowUp.Status.OPEN, follow_ups__due_at__lt=now)
         .exclude(follow_up_preferences__daily_digest=False)
         .distinct()
     )
@@ -317,9 +313,7 @@ def digest_send(*, user: User, now: datetime) -> bool:
         preferences.digest_sent_on = local.date()
         preferences.save(update_fields=["digest_sent_on"])
         Notification.objects.create(user=user, kind=Notification.Kind.DIGEST, count=len(items))
-        transaction.on_commit(
-            lambda: _email(user, "followups/email/digest", {"items": items, "now": now}), robust=True
-        )
+        transaction.on_commit(lambda: _email(user, "followups/email/digest", {"items": items, "now": now}), robust=True)
     return True
 
 
@@ -384,5 +378,3 @@ def calendar_owner(raw_token: str) -> User | None:
         .first()
     )
     return preferences.user if preferences else None
-
-

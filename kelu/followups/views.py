@@ -21,7 +21,7 @@ from kelu.customers.selectors import contacts_visible_to, customers_visible_to
 from kelu.followups import selectors, services
 from kelu.followups.calendar import calendar_feed as feed_body
 from kelu.followups.forms import FollowUpForm, PreferencesForm
-from kelu.followups.models import FollowUp, Preferences
+from kelu.followups.models import FollowUp
 
 
 def _follow_up(request: AuthenticatedRequest, pk: int) -> FollowUp:
@@ -80,7 +80,9 @@ def follow_up_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def follow_up_snooze(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     follow_up = _follow_up(request, pk)
     try:
-        follow_up = services.follow_up_snooze(actor=request.user, follow_up=follow_up, period=request.POST.get("period", ""))
+        follow_up = services.follow_up_snooze(
+            actor=request.user, follow_up=follow_up, period=request.POST.get("period", "")
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -123,13 +125,19 @@ def _create(request: AuthenticatedRequest, customer: Customer | None, contact: C
         chosen_contact = next((c for c in contacts or [] if c.pk == chosen), None) or contact
         try:
             services.follow_up_create(
-                actor=user, values=form.values(), customer=customer, contact=chosen_contact, assignee=form.chosen_assignee()
+                actor=user,
+                values=form.values(),
+                customer=customer,
+                contact=chosen_contact,
+                assignee=form.chosen_assignee(),
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("The follow-up was planned."))
-            return redirect(customer or contact)
+            target = customer or contact
+            assert target is not None
+            return redirect(target)
     context = {"form": form, "customer": customer, "contact": contact, "action": request.get_full_path()}
     return render(request, "followups/form.html#form" if request.htmx else "followups/form.html", context)
 
@@ -190,9 +198,10 @@ def bell(request: AuthenticatedRequest) -> HttpResponse:
 def notification_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(selectors.notifications_of(request.user), pk=pk)
     services.notification_read(actor=request.user, notification=notification)
-    if notification.follow_up_id and not selectors.follow_ups_visible_to(request.user).filter(
-        pk=notification.follow_up_id
-    ).exists():
+    if (
+        notification.follow_up_id
+        and not selectors.follow_ups_visible_to(request.user).filter(pk=notification.follow_up_id).exists()
+    ):
         return redirect("followups:notifications")
     return redirect(notification.get_absolute_url())
 
@@ -240,5 +249,3 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(feed_body(user), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="kelu.ics"'
     return response
-
-

@@ -14,7 +14,9 @@ from kelu.quality import services as quality
 
 
 def _log(actor, customer, when, kind="call", **values):
-    return services.activity_create(actor=actor, customer=customer, values={"kind": kind, "occurred_at": when, **values})
+    return services.activity_create(
+        actor=actor, customer=customer, values={"kind": kind, "occurred_at": when, **values}
+    )
 
 
 def _last_contacted(customer):

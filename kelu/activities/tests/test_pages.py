@@ -48,7 +48,10 @@ def test_quick_add_from_the_customer_page_with_a_next_step(owner_client, owner, 
     assert (activity.kind, activity.duration_seconds, activity.author) == ("call", 720, owner)
     follow_up = FollowUp.objects.get()
     assert (follow_up.title, follow_up.origin, follow_up.activity, follow_up.assignee) == (
-        "发报价单", "interaction", activity, owner
+        "发报价单",
+        "interaction",
+        activity,
+        owner,
     )
     content = response.content.decode()
     assert "客户要报价" in content and "发报价单" in content
@@ -60,8 +63,12 @@ def test_quick_add_from_the_customer_page_with_a_next_step(owner_client, owner, 
 def test_bad_input_is_answered_with_the_form_and_nothing_is_written(owner_client, customer):
     response = owner_client.post(
         f"/customers/{customer.pk}/activities/new/",
-        {"kind": "transaction", "occurred_at": _local(timezone.now()), "next_title": "跟进",
-         "next_due_at": _local(timezone.now() + timedelta(days=1))},
+        {
+            "kind": "transaction",
+            "occurred_at": _local(timezone.now()),
+            "next_title": "跟进",
+            "next_due_at": _local(timezone.now() + timedelta(days=1)),
+        },
     )
     assert response.status_code == 200
     content = response.content.decode()
@@ -73,7 +80,9 @@ def test_log_this_call_from_a_contacts_phone(owner_client, customer):
     zhang = customer.contacts.get(name="张伟")
     page = owner_client.get(f"/customers/{customer.pk}/").content.decode()
     assert f"/contacts/{zhang.pk}/activities/new/?kind=call" in page
-    assert f"/contacts/{zhang.pk}/activities/new/?kind=call" in owner_client.get(f"/contacts/{zhang.pk}/").content.decode()
+    assert (
+        f"/contacts/{zhang.pk}/activities/new/?kind=call" in owner_client.get(f"/contacts/{zhang.pk}/").content.decode()
+    )
     form = owner_client.get(f"/contacts/{zhang.pk}/activities/new/?kind=call").content.decode()
     assert '<option value="call" selected>' in form
     assert f'<option value="{zhang.pk}" selected>' in form
@@ -103,7 +112,8 @@ def test_the_timeline_comes_in_pages(owner_client, owner, customer):
     for hours in range(25):
         services.activity_create(
             actor=owner, customer=customer,
-            values={"kind": "note", "subject": f"笔记{hours:02d}", "occurred_at": timezone.now() - timedelta(hours=hours)},
+            values={"kind": "note", "subject": f"笔记{hours:02d}",
+                    "occurred_at": timezone.now() - timedelta(hours=hours)},
         )  # fmt: skip
     first = owner_client.get(f"/customers/{customer.pk}/timeline/?kind=interactions").content.decode()
     assert "笔记00" in first and "笔记19" in first and "笔记20" not in first

@@ -39,7 +39,8 @@ def test_next_follow_up_at_is_the_earliest_open_one_on_every_write(owner, custom
 def test_snoozing_moves_the_reminder_along(owner, customer, clock):
     follow_up = services.follow_up_create(
         actor=owner, customer=customer,
-        values={"title": "打电话", "due_at": clock.now() - timedelta(hours=2), "remind_at": clock.now() - timedelta(hours=3)},
+        values={"title": "打电话", "due_at": clock.now() - timedelta(hours=2),
+                "remind_at": clock.now() - timedelta(hours=3)},
     )  # fmt: skip
     snoozed = services.follow_up_snooze(actor=owner, follow_up=follow_up, period="1d")
     assert snoozed.due_at == clock.now() + timedelta(days=1)  # overdue: from now, not from the past due time
@@ -76,7 +77,9 @@ def test_rules_of_who_plans_and_changes(owner, teammate, outsider, viewer, manag
         services.follow_up_complete(actor=outsider, follow_up=follow_up)
     with pytest.raises(ValidationError) as error:
         services.follow_up_create(
-            actor=owner, customer=customer, values={"title": " ", "due_at": clock.now(), "remind_at": clock.now() + timedelta(hours=1)}
+            actor=owner,
+            customer=customer,
+            values={"title": " ", "due_at": clock.now(), "remind_at": clock.now() + timedelta(hours=1)},
         )
     assert set(error.value.message_dict) == {"title", "remind_at"}
 
@@ -100,7 +103,8 @@ def test_the_ics_feed_parses_and_holds_only_the_users_open_follow_ups(owner, tea
     customer_services.customer_share(actor=owner, customer=customer, user=teammate)
     mine = services.follow_up_create(
         actor=owner, customer=customer,
-        values={"title": "送合同", "due_at": clock.now() + timedelta(days=1), "remind_at": clock.now() + timedelta(hours=20)},
+        values={"title": "送合同", "due_at": clock.now() + timedelta(days=1),
+                "remind_at": clock.now() + timedelta(hours=20)},
     )  # fmt: skip
     closed = _plan(owner, customer, clock.now() + timedelta(days=2))
     services.follow_up_complete(actor=owner, follow_up=closed)

@@ -46,7 +46,8 @@ def test_plan_edit_and_delete_through_the_form(owner_client, owner, customer):
     assert (follow_up.priority, follow_up.origin, follow_up.customer) == ("high", "manual", customer)
     response = owner_client.post(
         f"/followups/{follow_up.pk}/",
-        {"title": "电话回访", "due_at": _local(due), "remind_at": _local(due + timedelta(hours=1)), "assignee": owner.pk,
+        {"title": "电话回访", "due_at": _local(due), "remind_at": _local(due + timedelta(hours=1)),
+         "assignee": owner.pk,
          "priority": "normal"},
     )  # fmt: skip
     assert response.status_code == 200 and "提醒时间必须早于截止时间。" in response.content.decode()

@@ -2,12 +2,14 @@
 rescheduled when the follow-up changes; the daily digest lists exactly the user's overdue follow-ups."""
 
 from datetime import datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.test import override_settings
 from django_tasks import default_task_backend
+from django_tasks.backends.dummy import DummyBackend
 
 from kelu.customers import services as customer_services
 from kelu.followups import selectors, services, tasks
@@ -22,7 +24,12 @@ def _plan(actor, customer, clock, *, due_in=timedelta(hours=2), remind_before=ti
     return services.follow_up_create(
         actor=actor,
         customer=customer,
-        values={"title": "回访报价", "due_at": due, "remind_at": due - remind_before if remind_before else None, **values},
+        values={
+            "title": "回访报价",
+            "due_at": due,
+            "remind_at": due - remind_before if remind_before else None,
+            **values,
+        },
     )
 
 
@@ -72,17 +79,18 @@ def test_no_reminder_for_a_customer_in_the_trash(owner, customer, clock):
 def test_reminders_are_queued_for_their_time_and_rescheduled_when_the_follow_up_changes(
     owner, customer, clock, django_capture_on_commit_callbacks
 ):
-    default_task_backend.clear()
+    backend = cast(DummyBackend, default_task_backend)
+    backend.clear()
     with django_capture_on_commit_callbacks(execute=True):
         follow_up = _plan(owner, customer, clock)
-    (first,) = default_task_backend.results
+    (first,) = backend.results
     assert first.task.run_after == follow_up.remind_at
     assert first.args == [follow_up.pk, follow_up.remind_at.isoformat()]
 
     later = follow_up.remind_at + timedelta(minutes=30)
     with django_capture_on_commit_callbacks(execute=True):
         services.follow_up_update(actor=owner, follow_up=follow_up, values={"remind_at": later})
-    second = default_task_backend.results[-1]
+    second = backend.results[-1]
     assert second.task.run_after == later
 
     # Each queued run executes at its time: the stale one finds a different reminder time and does nothing.
@@ -97,7 +105,7 @@ def test_reminders_are_queued_for_their_time_and_rescheduled_when_the_follow_up_
     with django_capture_on_commit_callbacks(execute=True):
         services.follow_up_update(actor=owner, follow_up=follow_up, values={"title": "改个标题"})
         services.follow_up_cancel(actor=owner, follow_up=follow_up)
-    assert len(default_task_backend.results) == 2
+    assert len(backend.results) == 2
 
 
 def test_a_changed_reminder_time_is_a_new_reminder(owner, customer, clock):
@@ -105,7 +113,9 @@ def test_a_changed_reminder_time_is_a_new_reminder(owner, customer, clock):
     clock.advance(timedelta(hours=1))
     assert services.reminders_send_due() == 1
     services.follow_up_update(
-        actor=owner, follow_up=follow_up, values={"due_at": clock.now() + timedelta(days=1), "remind_at": clock.now() + timedelta(hours=5)}
+        actor=owner,
+        follow_up=follow_up,
+        values={"due_at": clock.now() + timedelta(days=1), "remind_at": clock.now() + timedelta(hours=5)},
     )
     clock.advance(timedelta(hours=5))
     assert services.reminders_send_due() == 1
@@ -113,7 +123,9 @@ def test_a_changed_reminder_time_is_a_new_reminder(owner, customer, clock):
 
 
 @override_settings(KELU_EMAIL_CONFIGURED=True)
-def test_the_reminder_email_is_in_the_assignees_language(owner, teammate, customer, clock, django_capture_on_commit_callbacks):
+def test_the_reminder_email_is_in_the_assignees_language(
+    owner, teammate, customer, clock, django_capture_on_commit_callbacks
+):
     customer_services.customer_share(actor=owner, customer=customer, user=teammate)
     teammate.email, teammate.language = "li@example.com", "en"
     teammate.save()
@@ -145,7 +157,10 @@ def test_no_email_without_a_mail_server(owner, customer, clock, django_capture_o
 def test_assigning_to_someone_else_notifies_them(owner, teammate, outsider, customer, clock):
     customer_services.customer_share(actor=owner, customer=customer, user=teammate)
     follow_up = services.follow_up_create(
-        actor=owner, customer=customer, assignee=teammate, values={"title": "拜访", "due_at": clock.now() + timedelta(days=1)}
+        actor=owner,
+        customer=customer,
+        assignee=teammate,
+        values={"title": "拜访", "due_at": clock.now() + timedelta(days=1)},
     )
     assert Notification.objects.filter(user=teammate, kind="assigned", follow_up=follow_up).exists()
     with pytest.raises(Exception) as error:
@@ -205,7 +220,9 @@ def _short(moment):
 
 def test_the_digest_waits_for_the_morning_and_respects_the_opt_out(owner, customer, clock):
     _morning(clock, hour=6)
-    services.follow_up_create(actor=owner, customer=customer, values={"title": "逾期", "due_at": clock.now() - timedelta(hours=1)})
+    services.follow_up_create(
+        actor=owner, customer=customer, values={"title": "逾期", "due_at": clock.now() - timedelta(hours=1)}
+    )
     assert services.digests_send() == 0
     services.preferences_update(user=owner, daily_digest=False)
     _morning(clock, hour=9)
