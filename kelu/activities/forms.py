@@ -47,13 +47,12 @@ class ActivityForm(StyledFormMixin, forms.Form):
     participants = forms.CharField(label=_("Participants"), max_length=500, required=False)
     amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, required=False)
     currency = forms.CharField(label=_("Currency"), max_length=3, required=False, initial="CNY")
-    attachments = MultipleFileField(
-        label=_("Attachments"), required=False,
-        help_text=_("Up to %(mb)d MB each.") % {"mb": settings.KELU_ATTACHMENT_MAX_MB},
-    )  # fmt: skip
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
 
     def __init__(self, *args: Any, contacts: list[Contact], next_step: bool = False, actor: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        # Here, not on the field: the text must be translated into the language of each request.
+        self.fields["attachments"].help_text = _("Up to %(mb)d MB each.") % {"mb": settings.KELU_ATTACHMENT_MAX_MB}
         cast(forms.ChoiceField, self.fields["contact"]).choices = [("", "—"), *[(c.pk, c.name) for c in contacts]]
         if next_step:
             self.fields["next_title"] = forms.CharField(label=_("Next step"), max_length=200, required=False)

@@ -113,7 +113,8 @@ def _log(request: AuthenticatedRequest, customer: Customer | None, contact: Cont
         except ValidationError as error:
             _add_errors(form, error, prefix_next=True)
         else:
-            messages.success(request, _("The interaction was logged."))
+            if not request.htmx:  # in place, the timeline itself shows it
+                messages.success(request, _("The interaction was logged."))
             return _back_to(request, activity.customer or activity.contact)
     context = {"form": form, "customer": customer, "contact": contact, "action": request.get_full_path()}
     return render(request, _form_template(request), context)
@@ -160,7 +161,8 @@ def activity_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("Your changes were saved."))
+            if not request.htmx:
+                messages.success(request, _("Your changes were saved."))
             return _back_to(request, activity.customer or activity.contact)
     context = {"form": form, "activity": activity, "customer": activity.customer, "contact": activity.contact,
                "action": request.get_full_path()}  # fmt: skip
