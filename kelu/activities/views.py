@@ -173,7 +173,8 @@ def activity_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def activity_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     activity = _activity(request, pk)
     services.activity_delete(actor=request.user, activity=activity)
-    messages.success(request, _("The interaction was deleted."))
+    if not request.htmx:
+        messages.success(request, _("The interaction was deleted."))
     return _back_to(request, activity.customer or activity.contact)
 
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -131,10 +132,11 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         kwargs: dict[str, Any] = {}
         if "assignee" in data:
             kwargs["assignee"] = self._assignee(data, user)
-        if data or kwargs:
-            services.follow_up_update(actor=user, follow_up=follow_up, values=data, **kwargs)
-        if new_status is not None:
-            services.follow_up_set_status(actor=user, follow_up=follow_up, status=new_status)
+        with transaction.atomic():  # all of the change or none of it
+            if data or kwargs:
+                services.follow_up_update(actor=user, follow_up=follow_up, values=data, **kwargs)
+            if new_status is not None:
+                services.follow_up_set_status(actor=user, follow_up=follow_up, status=new_status)
         return Response(self._read(follow_up))
 
     def destroy(self, request: Request, pk: str) -> Response:

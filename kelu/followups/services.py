@@ -213,7 +213,8 @@ def _after_change(actor: User, follow_up: FollowUp, *, previous_assignee_id: int
         Notification.objects.create(user_id=follow_up.assignee_id, kind=Notification.Kind.ASSIGNED, follow_up=follow_up)
     if reschedule and follow_up.is_open and follow_up.remind_at is not None and follow_up.reminder_sent_at is None:
         pk, remind_at = follow_up.pk, follow_up.remind_at
-        transaction.on_commit(lambda: schedule_reminder(pk, remind_at))
+        # robust: a queue that is down must not fail the saved change (the sweep sends the reminder anyway)
+        transaction.on_commit(lambda: schedule_reminder(pk, remind_at), robust=True)
 
 
 def customer_next_follow_up_refresh(customer_ids: Iterable[int | None]) -> None:
