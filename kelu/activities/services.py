@@ -138,7 +138,9 @@ def activity_update(
     *, actor: User, activity: Activity, values: dict[str, Any], contact: Contact | bool | None = False
 ) -> Activity:
     """Change the given fields; ``contact`` (a contact of the same customer, or None) when given."""
-    activity = Activity.objects.select_for_update().select_related("customer", "contact").get(pk=activity.pk)
+    activity = (
+        Activity.objects.select_for_update(of=("self",)).select_related("customer", "contact").get(pk=activity.pk)
+    )
     if not may_change(actor, activity):
         raise PermissionDenied(_("Only the author or a manager may change this interaction."))
     if contact is not False:
@@ -160,7 +162,9 @@ def activity_update(
 @transaction.atomic
 def activity_delete(*, actor: User, activity: Activity) -> None:
     """Delete for good (its attachments' files go once the transaction commits); the customer's facts follow."""
-    activity = Activity.objects.select_for_update().select_related("customer", "contact").get(pk=activity.pk)
+    activity = (
+        Activity.objects.select_for_update(of=("self",)).select_related("customer", "contact").get(pk=activity.pk)
+    )
     if not may_change(actor, activity):
         raise PermissionDenied(_("Only the author or a manager may delete this interaction."))
     customer_id = activity.customer_id
@@ -201,7 +205,9 @@ def _attach(actor: User, activity: Activity, upload: UploadedFile) -> Attachment
 
 @transaction.atomic
 def attachment_add(*, actor: User, activity: Activity, uploads: Sequence[UploadedFile]) -> list[Attachment]:
-    activity = Activity.objects.select_for_update().select_related("customer", "contact").get(pk=activity.pk)
+    activity = (
+        Activity.objects.select_for_update(of=("self",)).select_related("customer", "contact").get(pk=activity.pk)
+    )
     if not may_change(actor, activity):
         raise PermissionDenied(_("Only the author or a manager may change this interaction."))
     _check_files(uploads, existing=activity.attachments.count())

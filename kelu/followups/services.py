@@ -200,7 +200,9 @@ def follow_up_delete(*, actor: User, follow_up: FollowUp) -> None:
 
 def _locked(actor: User, follow_up: FollowUp) -> FollowUp:
     current = (
-        FollowUp.objects.select_for_update().select_related("customer", "contact", "assignee").get(pk=follow_up.pk)
+        FollowUp.objects.select_for_update(of=("self",))
+        .select_related("customer", "contact", "assignee")
+        .get(pk=follow_up.pk)
     )
     if not may_change(actor, current):
         raise PermissionDenied(_("You may not change this follow-up."))
@@ -251,7 +253,7 @@ def reminder_send(follow_up_id: int, remind_at: datetime | None = None) -> bool:
     ``remind_at``; True when this call sent it."""
     with transaction.atomic():
         follow_up = (
-            FollowUp.objects.select_for_update()
+            FollowUp.objects.select_for_update(of=("self",))  # PostgreSQL locks no nullable side of a join
             .select_related("assignee", "customer", "contact")
             .filter(pk=follow_up_id)
             .first()
