@@ -41,6 +41,7 @@ def test_log_a_call_with_a_next_step_then_complete_it_in_my_day(page: Page, live
     expect(timeline.get_by_test_id("timeline-activity")).to_contain_text("对新报价有兴趣")
     expect(timeline.get_by_test_id("timeline-activity")).to_contain_text("寄送样品")
     assert page.url == url  # logged in place
+    expect(page.locator("#customer-last-contacted")).not_to_have_text("—")  # the details card follows
     activity = Activity.objects.get()
     assert (activity.kind, activity.duration_seconds, activity.contact.name) == ("call", 480, "刘洋")
     follow_up = FollowUp.objects.get()

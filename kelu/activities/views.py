@@ -214,6 +214,8 @@ def _back_to(request: AuthenticatedRequest, record: Customer | Contact | None) -
     """After a change: the record's page (htmx requests reload the timeline card in place)."""
     assert record is not None
     if request.htmx:
+        # Read again: the derived facts (last contacted, next follow-up) were just recomputed.
+        record = _customer(request, record.pk) if isinstance(record, Customer) else _contact(request, record.pk)
         response = _timeline_response(request, record)
         response["HX-Retarget"] = "#timeline"
         response["HX-Reswap"] = "outerHTML"

@@ -6,3 +6,6 @@ from django.dispatch import Signal
 # ``sender`` is the model (Customer or Contact), ``ids`` the records whose related rows changed. Apps that keep
 # facts derived from those rows (last contacted, next follow-up) recompute them.
 related_rows_moved = Signal()
+
+# Sent when all records of one user are handed to another (someone leaving): ``from_user``, ``to_user``.
+records_transferred = Signal()

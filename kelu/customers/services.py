@@ -18,6 +18,7 @@ from kelu.accounts.audit import record_event
 from kelu.accounts.models import AuditEvent, Role, Team, User
 from kelu.core import permissions
 from kelu.core.errors import Conflict
+from kelu.core.signals import records_transferred
 from kelu.customers import custom_fields
 from kelu.customers.models import (
     ChoiceOption,
@@ -494,6 +495,7 @@ def records_transfer(*, actor: User, from_user: User, to_user: User) -> int:
         _save_with_tags(contact, actor, "~")
     # The receiver owns these now; a share of them to the receiver is redundant.
     CustomerShare.objects.filter(user=to_user, customer__owner=to_user).delete()
+    records_transferred.send(sender=User, from_user=from_user, to_user=to_user)
     record_event(
         action=AuditEvent.Action.RECORDS_TRANSFERRED, actor=actor, target=from_user,
         details={"to": to_user.username, "customers": moved},

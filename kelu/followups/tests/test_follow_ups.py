@@ -143,3 +143,14 @@ def test_a_follow_up_of_a_customer_one_no_longer_sees_leaves_the_feed(owner, tea
     customer_services.customer_unshare(actor=owner, customer=customer, user=teammate)
     assert Calendar.from_ical(client.get(f"/calendar/{token}.ics").content).walk("VEVENT") == []
     assert FollowUp.objects.count() == 1
+
+
+def test_handing_over_a_leavers_records_hands_over_their_open_follow_ups(owner, teammate, manager, customer, clock):
+    from kelu.customers.services import records_transfer
+
+    open_ = _plan(owner, customer, clock.now() + timedelta(days=1))
+    done = _plan(owner, customer, clock.now() - timedelta(days=1))
+    services.follow_up_complete(actor=owner, follow_up=done)
+    records_transfer(actor=manager, from_user=owner, to_user=teammate)
+    assert FollowUp.objects.get(pk=open_.pk).assignee == teammate
+    assert FollowUp.objects.get(pk=done.pk).assignee == owner  # history stays as it was
