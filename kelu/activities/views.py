@@ -115,7 +115,7 @@ def _log(request: AuthenticatedRequest, customer: Customer | None, contact: Cont
         else:
             if not request.htmx:  # in place, the timeline itself shows it
                 messages.success(request, _("The interaction was logged."))
-            return _back_to(request, activity.customer or activity.contact)
+            return back_to_record(request, activity.customer or activity.contact)
     context = {"form": form, "customer": customer, "contact": contact, "action": request.get_full_path()}
     return render(request, _form_template(request), context)
 
@@ -163,7 +163,7 @@ def activity_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             if not request.htmx:
                 messages.success(request, _("Your changes were saved."))
-            return _back_to(request, activity.customer or activity.contact)
+            return back_to_record(request, activity.customer or activity.contact)
     context = {"form": form, "activity": activity, "customer": activity.customer, "contact": activity.contact,
                "action": request.get_full_path()}  # fmt: skip
     return render(request, _form_template(request), context)
@@ -175,7 +175,7 @@ def activity_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.activity_delete(actor=request.user, activity=activity)
     if not request.htmx:
         messages.success(request, _("The interaction was deleted."))
-    return _back_to(request, activity.customer or activity.contact)
+    return back_to_record(request, activity.customer or activity.contact)
 
 
 @require_safe
@@ -210,8 +210,8 @@ def _form_template(request: AuthenticatedRequest) -> str:
     return "activities/form.html#form" if request.htmx else "activities/form.html"
 
 
-def _back_to(request: AuthenticatedRequest, record: Customer | Contact | None) -> HttpResponse:
-    """After a change: the record's page (htmx requests reload the timeline card in place)."""
+def back_to_record(request: AuthenticatedRequest, record: Customer | Contact | None) -> HttpResponse:
+    """After a change: the record's page (htmx requests reload the timeline card in place; follow-ups use it too)."""
     assert record is not None
     if request.htmx:
         # Read again: the derived facts (last contacted, next follow-up) were just recomputed.

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from kelu.accounts.http import AuthenticatedRequest
 from kelu.activities.services import may_log
+from kelu.activities.views import back_to_record
 from kelu.customers.models import Contact, Customer
 from kelu.customers.selectors import contacts_visible_to, customers_visible_to
 from kelu.followups import selectors, services
@@ -134,10 +135,9 @@ def _create(request: AuthenticatedRequest, customer: Customer | None, contact: C
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _("The follow-up was planned."))
-            target = customer or contact
-            assert target is not None
-            return redirect(target)
+            if not request.htmx:  # in place, the timeline itself shows it
+                messages.success(request, _("The follow-up was planned."))
+            return back_to_record(request, customer or contact)
     context = {"form": form, "customer": customer, "contact": contact, "action": request.get_full_path()}
     return render(request, "followups/form.html#form" if request.htmx else "followups/form.html", context)
 

@@ -55,6 +55,20 @@ def test_plan_edit_and_delete_through_the_form(owner_client, owner, customer):
     assert not FollowUp.objects.exists()
 
 
+def test_planning_from_the_timeline_swaps_it_in_place(owner_client, owner, customer):
+    path = f"/customers/{customer.pk}/followups/new/"
+    assert 'data-testid="follow-up-form"' in owner_client.get(path, headers={"HX-Request": "true"}).content.decode()
+    due = _local(timezone.now() + timedelta(days=3))
+    response = owner_client.post(
+        path,
+        {"title": "准备方案", "due_at": due, "assignee": owner.pk, "priority": "normal"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200 and response["HX-Retarget"] == "#timeline"
+    content = response.content.decode()
+    assert "准备方案" in content and 'id="customer-next-follow-up" hx-swap-oob="true"' in content
+
+
 def test_the_bell_counts_unread_notifications(owner_client, owner, follow_up):
     assert 'data-testid="bell"' in owner_client.get("/my-day/").content.decode()
     assert "unread-count" not in owner_client.get("/notifications/bell/").content.decode()
