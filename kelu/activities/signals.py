@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from kelu.activities.models import Attachment
 from kelu.core.signals import related_rows_moved
-from kelu.customers.models import Customer
+from kelu.customers.models import Contact, Customer
 
 
 @receiver(post_delete, sender=Attachment)
@@ -25,3 +25,14 @@ def _refresh_after_move(sender: type[Any], ids: list[int], **kwargs: Any) -> Non
         from kelu.activities.services import customer_last_contacted_refresh
 
         customer_last_contacted_refresh(ids)
+
+
+@receiver(post_delete, sender=Contact)
+def _delete_orphans(sender: type[Contact], instance: Contact, **kwargs: Any) -> None:
+    """A contact of no customer purged for good takes its interactions and follow-ups along (nothing else shows
+    them any more); a customer's ones stay with the customer."""
+    from kelu.activities.models import Activity
+    from kelu.followups.models import FollowUp
+
+    Activity.objects.filter(customer__isnull=True, contact__isnull=True).delete()
+    FollowUp.objects.filter(customer__isnull=True, contact__isnull=True).delete()

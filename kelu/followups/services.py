@@ -33,6 +33,8 @@ from kelu.followups.models import FollowUp, Notification, Preferences
 logger = logging.getLogger(__name__)
 
 FOLLOW_UP_FIELDS = ("title", "notes", "due_at", "remind_at", "priority")
+# Another machine's clock may run a little behind the one that queued the run: a run that early still sends.
+EARLY_TOLERANCE = timedelta(seconds=5)
 DIGEST_HOUR = 8  # local time of the user: the digest waits for the morning
 SNOOZE_CHOICES = {"1h": timedelta(hours=1), "1d": timedelta(days=1), "7d": timedelta(days=7)}
 
@@ -264,7 +266,7 @@ def reminder_send(follow_up_id: int, remind_at: datetime | None = None) -> bool:
             or follow_up.remind_at is None
             or (remind_at is not None and follow_up.remind_at != remind_at)
             or follow_up.reminder_sent_at is not None
-            or follow_up.remind_at > clock.now()
+            or follow_up.remind_at > clock.now() + EARLY_TOLERANCE
             or follow_up.assignee is None
             or not follow_up.assignee.is_active
             or (follow_up.customer is not None and follow_up.customer.deleted_at is not None)

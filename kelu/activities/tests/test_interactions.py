@@ -135,3 +135,19 @@ def test_not_contacted_for_n_days_filter(owner, customer, clock):
     clock.advance(timedelta(days=28))
     found = selectors.customers_not_contacted_for(Customer.objects.filter(pk=recent.pk), days=30)
     assert found.count() == 1
+
+
+def test_purging_a_standalone_contact_takes_its_interactions_but_a_customers_stay(owner, admin, customer, clock):
+    loner = customer_services.contact_create(actor=owner, customer=None, values={"name": "独立联系人"})
+    services.activity_create(actor=owner, contact=loner, values={"kind": "wechat"})
+    zhang = customer.contacts.get(name="张伟")
+    kept = services.activity_create(actor=owner, contact=zhang, values={"kind": "call"})
+    for contact in (loner, zhang):
+        customer_services.contact_delete(actor=owner, contact=contact)
+    from kelu.customers.models import Contact
+
+    for contact in Contact.objects.filter(pk__in=[loner.pk, zhang.pk]):
+        contact.delete()  # what the trash purge does
+    assert list(Activity.objects.all()) == [kept]
+    kept.refresh_from_db()
+    assert kept.contact is None and kept.customer == customer
