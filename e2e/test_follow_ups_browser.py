@@ -60,3 +60,24 @@ def test_log_a_call_with_a_next_step_then_complete_it_in_my_day(page: Page, live
     assert page.url == my_day_url
     follow_up.refresh_from_db()
     assert follow_up.status == "done" and follow_up.completed_at is not None
+
+
+def test_log_this_call_from_a_contacts_phone_opens_the_call_form_in_place(page: Page, live_server):
+    user, password = user_create(username="lilei2", role="sales", teams=["华东"])
+    customer = services.customer_create(
+        actor=user,
+        values={"name": "宁波港湾物流"},
+        contacts=[{"values": {"name": "周敏"}, "points": [{"kind": "phone", "value": "13712345678"}]}],
+    )
+    log_in(page, live_server.url, user.username, password)
+    page.goto(f"{live_server.url}{customer.get_absolute_url()}")
+    expect(page.get_by_test_id("timeline")).to_be_visible()
+    page.get_by_test_id("contact-row").get_by_test_id("log-call").click()
+    form = page.get_by_test_id("activity-form")
+    expect(form.locator("#id_kind")).to_have_value("call")
+    expect(form.locator("#id_contact")).to_have_value(str(customer.contacts.get().pk))
+    expect(form.locator("#id_outcome")).to_be_visible()
+    form.locator("#id_outcome").select_option("no_answer")
+    form.get_by_test_id("save-activity").click()
+    expect(page.get_by_test_id("timeline-activity")).to_contain_text("周敏")
+    assert Activity.objects.get().outcome == "no_answer"

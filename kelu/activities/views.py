@@ -1,6 +1,7 @@
 """Pages of interactions and the timeline: thin views over the selectors and services."""
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -115,7 +116,7 @@ def _log(request: AuthenticatedRequest, customer: Customer | None, contact: Cont
         else:
             if not request.htmx:  # in place, the timeline itself shows it
                 messages.success(request, _("The interaction was logged."))
-            return back_to_record(request, activity.customer or activity.contact)
+            return back_to_record(request, activity.customer, activity.contact)
     context = {"form": form, "customer": customer, "contact": contact, "action": request.get_full_path()}
     return render(request, _form_template(request), context)
 
@@ -163,7 +164,7 @@ def activity_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             if not request.htmx:
                 messages.success(request, _("Your changes were saved."))
-            return back_to_record(request, activity.customer or activity.contact)
+            return back_to_record(request, activity.customer, activity.contact)
     context = {"form": form, "activity": activity, "customer": activity.customer, "contact": activity.contact,
                "action": request.get_full_path()}  # fmt: skip
     return render(request, _form_template(request), context)
@@ -175,7 +176,7 @@ def activity_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.activity_delete(actor=request.user, activity=activity)
     if not request.htmx:
         messages.success(request, _("The interaction was deleted."))
-    return back_to_record(request, activity.customer or activity.contact)
+    return back_to_record(request, activity.customer, activity.contact)
 
 
 @require_safe
@@ -210,18 +211,22 @@ def _form_template(request: AuthenticatedRequest) -> str:
     return "activities/form.html#form" if request.htmx else "activities/form.html"
 
 
-def back_to_record(request: AuthenticatedRequest, record: Customer | Contact | None) -> HttpResponse:
-    """After a change: the record's page (htmx requests reload the timeline card in place; follow-ups use it too)."""
-    assert record is not None
+def back_to_record(request: AuthenticatedRequest, customer: Customer | None, contact: Contact | None) -> HttpResponse:
+    """After a change: the page it was made on, the customer's or the contact's (htmx requests reload the timeline
+    card in place; follow-ups use this too)."""
+    on_contact_page = contact is not None and (
+        customer is None or urlsplit(request.htmx.current_url or "").path.startswith(contact.get_absolute_url())
+    )
+    target = contact if on_contact_page else customer
+    assert target is not None
     if request.htmx:
         # Read again: the derived facts (last contacted, next follow-up) were just recomputed.
-        record = _customer(request, record.pk) if isinstance(record, Customer) else _contact(request, record.pk)
+        record = _contact(request, target.pk) if on_contact_page else _customer(request, target.pk)
         response = _timeline_response(request, record)
         response["HX-Retarget"] = "#timeline"
         response["HX-Reswap"] = "outerHTML"
-        response["HX-Trigger"] = "kelu:followups-changed"
         return response
-    return redirect(record)
+    return redirect(target)
 
 
 def _add_errors(form: ActivityForm, error: ValidationError, *, prefix_next: bool = False) -> None:

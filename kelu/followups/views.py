@@ -137,7 +137,7 @@ def _create(request: AuthenticatedRequest, customer: Customer | None, contact: C
         else:
             if not request.htmx:  # in place, the timeline itself shows it
                 messages.success(request, _("The follow-up was planned."))
-            return back_to_record(request, customer or contact)
+            return back_to_record(request, customer, contact)
     context = {"form": form, "customer": customer, "contact": contact, "action": request.get_full_path()}
     return render(request, "followups/form.html#form" if request.htmx else "followups/form.html", context)
 

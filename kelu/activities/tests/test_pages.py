@@ -197,3 +197,20 @@ def test_outsiders_get_404_everywhere(client_as, outsider, customer, call):
         assert getattr(client, method)(path).status_code == 404, f"{method} {path}"
     assert Activity.objects.count() == 1 and Attachment.objects.count() == 1
     assert Customer.objects.get(pk=customer.pk).last_contacted_at == call.occurred_at
+
+
+def test_logging_on_the_contacts_page_refreshes_the_contacts_timeline(owner_client, customer):
+    zhang = customer.contacts.get(name="张伟")
+    response = owner_client.post(
+        f"/contacts/{zhang.pk}/activities/new/?kind=call",
+        {"kind": "call", "occurred_at": _local(timezone.now()), "contact": zhang.pk, "subject": "回电"},
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver/contacts/{zhang.pk}/"},
+    )
+    assert response["HX-Retarget"] == "#timeline"
+    assert f"/contacts/{zhang.pk}/timeline/" in response.content.decode()
+    response = owner_client.post(
+        f"/contacts/{zhang.pk}/activities/new/?kind=call",
+        {"kind": "call", "occurred_at": _local(timezone.now()), "contact": zhang.pk, "subject": "再回电"},
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver/customers/{customer.pk}/"},
+    )
+    assert f"/customers/{customer.pk}/timeline/" in response.content.decode()
