@@ -133,6 +133,121 @@ print(json.dumps(rows, ensure_ascii=False))
 """
 
 
+SEARCH = """
+import json, os, random, statistics, time, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "kelu.settings"
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import override_settings
+from kelu.accounts.models import User
+from kelu.customers.models import Contact, ContactPoint, Customer
+
+ROUNDS = {rounds}
+rng = random.Random(20261130)
+
+
+def sample(model, fields, count, **filters):
+    # Random primary keys rather than ORDER BY RANDOM(), which sorts the whole table.
+    top = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    rows = []
+    while len(rows) < count and top:
+        picks = [rng.randint(1, top) for _ in range(count * 4)]
+        rows += list(model.objects.filter(pk__in=picks, **filters).values_list(*fields))
+    return rows[:count]
+
+
+def han(text):
+    return "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
+people = [(han(n), p, i) for n, p, i in sample(Contact, ["name", "name_pinyin", "name_initials"], ROUNDS * 3)]
+people = [row for row in people if len(row[0]) >= 2][:ROUNDS]
+companies = [han(n) for (n,) in sample(Customer, ["name"], ROUNDS * 2, kind="company")]
+companies = [name for name in companies if len(name) >= 6][:ROUNDS]
+phones = sample(ContactPoint, ["normalized"], ROUNDS, kind="phone")
+phones = ["".join(ch for ch in v if ch.isdigit()) for (v,) in phones]
+emails = [v.split("@")[0] for (v,) in sample(ContactPoint, ["normalized"], ROUNDS, kind="email")]
+
+
+def slice_of(text, size):
+    start = rng.randint(0, len(text) - size)
+    return text[start:start + size]
+
+
+cases = {{
+    "1 Chinese character": [rng.choice(name) for name, _p, _i in people],
+    "2 Chinese characters": [name[:2] for name, _p, _i in people],
+    "3+ Chinese characters (from a company name)": [slice_of(name, rng.randint(3, 4)) for name in companies],
+    "pinyin initials": [initials for _n, _p, initials in people],
+    "full pinyin": [pinyin for _n, pinyin, _i in people],
+    "phone, last 4 digits": [digits[-4:] for digits in phones],
+    "phone, 8 digits": [digits[-10:-2] for digits in phones],
+    "email fragment": [local[:6] for local in emails],
+}}
+
+
+def timed(fn, queries):
+    fn(queries[0])
+    samples = []
+    for query in queries:
+        t = time.perf_counter()
+        fn(query)
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def like_scan(query):
+    # The ceiling to beat: an unindexed LIKE over the same names and pinyin, stopping at 20 like the search does.
+    pattern = f"%{{query}}%"
+    with connection.cursor() as cursor:
+        for table in ("customers_customer", "customers_contact"):
+            cursor.execute(
+                f"SELECT id FROM {{table}} WHERE name LIKE %s OR name_pinyin LIKE %s LIMIT 20", [pattern, pattern]
+            )
+            cursor.fetchall()
+
+
+results = []
+with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
+    for username in ("admin", "bench_sales"):
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+
+        def api(query):
+            response = client.get("/api/v1/search/", {{"q": query, "limit": 20}})
+            assert response.status_code == 200, (query, response.status_code)
+
+        for label, queries in cases.items():
+            p50, p95 = timed(api, queries)
+            results.append((username, label, p50, p95, queries[:3]))
+for label in ("3+ Chinese characters (from a company name)", "full pinyin"):
+    p50, p95 = timed(like_scan, cases[label])
+    results.append(("(SQL)", f"LIKE '%q%' scan, {{label}}", p50, p95, cases[label][:3]))
+print(json.dumps(results, ensure_ascii=False))
+"""
+
+
+def measure_search(env: dict[str, str], rounds: int) -> list[tuple[str, str, float, float, list[str]]]:
+    """Search latency per kind of query through the API, and the LIKE-scan ceiling (in a child process)."""
+    code = SEARCH.format(rounds=rounds)
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True).stdout
+    return [tuple(row) for row in json.loads(out.strip().splitlines()[-1])]
+
+
+def search_table(rows: list[tuple[str, str, float, float, list[str]]]) -> list[str]:
+    """The search rows, each with its ratio to the LIKE scan where the issue sets one (3+ characters, pinyin)."""
+    ceilings = {label.split(", ", 1)[1]: p50 for user, label, p50, _p95, _q in rows if user == "(SQL)"}
+    ceilings["pinyin initials"] = ceilings.get("full pinyin", 0.0)
+    lines = ["\n| user | search (API, top 20) | p50 ms | p95 ms | LIKE scan ÷ search (p50) | sample queries |",
+             "| --- | --- | ---: | ---: | ---: | --- |"]  # fmt: skip
+    for user, label, p50, p95, queries in rows:
+        ratio = f"{ceilings[label] / p50:.0f}×" if user != "(SQL)" and label in ceilings and p50 else ""
+        lines.append(f"| {user} | {label} | {p50:.1f} | {p95:.1f} | {ratio} | {' · '.join(queries)} |")
+    return lines
+
+
 def measure_quality(env: dict[str, str]) -> list[tuple[str, str, str]]:
     """Duplicate finder, as-you-type check, merge and export on the benchmark database (in a child process)."""
     out = subprocess.run([sys.executable, "-c", QUALITY], env=env, check=True, capture_output=True, text=True).stdout
@@ -143,14 +258,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument(
+        "--only", action="append", choices=["pages", "search", "quality"], help="measure only these (repeatable)"
+    )
     args = parser.parse_args()
+    parts = set(args.only or ["pages", "search", "quality"])
     targets = [("SQLite", None)]
     if os.environ.get("KELU_BENCH_POSTGRES_URL"):
         targets.append(("PostgreSQL", os.environ["KELU_BENCH_POSTGRES_URL"]))
+    command = f"make bench BENCH_SIZE={args.size}"
+    if args.only:
+        command = f"make setup && .venv/bin/python -m bench --size {args.size}" + "".join(
+            f" --only {part}" for part in args.only
+        )
     lines = [
         f"\n## {datetime.datetime.now():%Y-%m-%d %H:%M} — {args.size:,} customers",
         f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
-        f"Command: `make bench BENCH_SIZE={args.size}`. Latency is server-side (Django test client, in-process), "
+        f"Command: `{command}`. Latency is server-side (Django test client, in-process), "
         f"{args.rounds} rounds after one warm-up.\n",
     ]
     for name, url in targets:
@@ -160,17 +284,22 @@ def main() -> int:
             if url:
                 env["KELU_DATABASE_URL"] = url
             built = build(args.size, env)
-            rows = measure(env, args.rounds)
-            quality = measure_quality(env)
+            rows = measure(env, args.rounds) if "pages" in parts else []
+            searched = measure_search(env, args.rounds) if "search" in parts else []
+            quality = measure_quality(env) if "quality" in parts else []
         lines.append(f"\n### {name}\n")
         lines.append(
             f"`kelu demo --customers {args.size}`: {built.get('wall_seconds')} s "
             f"({json.dumps({k: v for k, v in built.items() if k != 'wall_seconds'}, ensure_ascii=False)})\n"
         )
-        lines.append("| user | request | p50 ms | p95 ms |\n| --- | --- | ---: | ---: |")
-        lines += [f"| {user} | {label} | {p50:.1f} | {p95:.1f} |" for user, label, p50, p95 in rows]
-        lines.append("\n| data quality and export | measured | target |\n| --- | --- | --- |")
-        lines += [f"| {label} | {value} | {target} |" for label, value, target in quality]
+        if rows:
+            lines.append("| user | request | p50 ms | p95 ms |\n| --- | --- | ---: | ---: |")
+            lines += [f"| {user} | {label} | {p50:.1f} | {p95:.1f} |" for user, label, p50, p95 in rows]
+        if searched:
+            lines += search_table(searched)
+        if quality:
+            lines.append("\n| data quality and export | measured | target |\n| --- | --- | --- |")
+            lines += [f"| {label} | {value} | {target} |" for label, value, target in quality]
     text = "\n".join(lines) + "\n"
     REPORT.parent.mkdir(exist_ok=True)
     if not REPORT.exists():

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "simple_history",
     "kelu.accounts",
     "kelu.customers",
+    "kelu.search",
     "kelu.quality",
     "kelu.exports",
     "kelu.activities",
@@ -278,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "kelu.activities.models.Activity.Kind",
         "NotificationKindEnum": "kelu.followups.models.Notification.Kind",
         "FollowUpStatusEnum": "kelu.followups.models.FollowUp.Status",
+        "SearchResultTypeEnum": "kelu.search.api.TYPES",
     },
 }
 

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from kelu.core.masking import sees_full_contacts
 from kelu.customers import custom_fields, forms, selectors, services
 from kelu.customers.history import history_entries
 from kelu.customers.models import Contact, Customer, FieldDefinition
+from kelu.search.selectors import apply_search
 
 PAGE_SIZE = 50
 SORTS = {
@@ -43,17 +43,6 @@ def _contact(request: AuthenticatedRequest, pk: int) -> Contact:
     return get_object_or_404(qs, pk=pk)
 
 
-def _filter_text(qs: QuerySet[Any], query: str) -> QuerySet[Any]:
-    """A plain name / pinyin filter; the search issue replaces it with the search index."""
-    query = query.strip()
-    if not query:
-        return qs
-    lowered = query.lower()
-    return qs.filter(
-        Q(name__icontains=query) | Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
-    )
-
-
 def _custom_rows(entity: str, values: dict[str, Any]) -> list[tuple[FieldDefinition, str]]:
     return [
         (definition, custom_fields.display_value(definition, values.get(definition.key)))
@@ -72,7 +61,7 @@ def customer_list(request: AuthenticatedRequest) -> HttpResponse:
     if key not in SORTS:
         sort, key = "-updated", "updated"
     direction = "-" if sort.startswith("-") else ""
-    qs = _filter_text(selectors.customers_visible_to(user), request.GET.get("q", ""))
+    qs = apply_search(selectors.customers_visible_to(user), request.GET.get("q", ""))
     qs = qs.select_related("owner").prefetch_related("tags", "points", "contacts__points")
     qs = qs.order_by(f"{direction}{SORTS[key]}", f"{direction}id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -291,7 +280,7 @@ def customer_unshare(request: AuthenticatedRequest, pk: int, user_id: int) -> Ht
 def customer_bulk(request: AuthenticatedRequest) -> HttpResponse:
     visible = selectors.customers_visible_to(request.user)
     if request.POST.get("all_matching"):  # every customer the list shows, not only the ticked rows
-        ids = list(_filter_text(visible, request.POST.get("q", "")).values_list("pk", flat=True))
+        ids = list(apply_search(visible, request.POST.get("q", "")).values_list("pk", flat=True))
         form = forms.BulkActionForm(request.POST, actor=request.user, ids=[])
         form.fields["ids"].required = False
     else:
@@ -462,7 +451,7 @@ def contact_list(request: AuthenticatedRequest) -> HttpResponse:
     qs = selectors.contacts_visible_to(request.user).select_related("customer").prefetch_related("points")
     letter = request.GET.get("letter", "")
     if query:
-        qs = _filter_text(qs, query)
+        qs = apply_search(qs, query)
     elif letter in LETTERS:
         qs = qs.filter(sort_letter=letter)
     page = Paginator(qs.order_by("name_pinyin", "id"), 100).get_page(request.GET.get("page"))

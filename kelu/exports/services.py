@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from kelu.exports import columns as export_columns
 from kelu.exports import writers
 from kelu.exports.columns import ExportRow
 from kelu.exports.models import ExportJob
+from kelu.search.selectors import apply_search
 
 INLINE_LIMIT = 5000  # up to this many rows the file is written during the request
 ROW_CHUNK = 2000
@@ -46,13 +47,7 @@ def selected_customers(user: User, selection: dict[str, Any]) -> QuerySet[Custom
     ids = selection.get("ids")
     if ids:
         qs = qs.filter(pk__in=[int(pk) for pk in ids])
-    query = str(selection.get("q") or "").strip()
-    if query:
-        lowered = query.lower()
-        qs = qs.filter(
-            Q(name__icontains=query) | Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
-        )
-    return qs
+    return apply_search(qs, str(selection.get("q") or ""))
 
 
 def with_contacts(customers: QuerySet[Customer]) -> QuerySet[Customer]:
