@@ -6,6 +6,7 @@ results to docs/benchmarks.md. Targets are checked here, never in the unit tests
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +37,34 @@ def build(size: int, env: dict[str, str]) -> dict:
     result = kelu(env, "demo", "--customers", str(size))
     result["wall_seconds"] = round(time.perf_counter() - started, 1)
     return result
+
+
+@contextlib.contextmanager
+def _data_dir(keep: str | None, name: str) -> Iterator[str]:
+    if keep:
+        path = Path(keep) / name
+        path.mkdir(parents=True, exist_ok=True)
+        yield str(path)
+    else:
+        with tempfile.TemporaryDirectory(prefix="kelu-bench-") as data_dir:
+            yield data_dir
+
+
+def _counts(built: dict) -> dict:
+    return {key: value for key, value in built.items() if key not in ("wall_seconds", "reused")}
+
+
+def build_or_reuse(size: int, env: dict[str, str], marker: Path | None) -> dict:
+    """Build the database, or reuse the one a kept earlier run built for the same size (migrated to this code)."""
+    if marker and marker.exists():
+        built = json.loads(marker.read_text())
+        if built.get("customers") == size:
+            kelu(env, "init")
+            return {**built, "reused": True}
+    built = build(size, env)
+    if marker:
+        marker.write_text(json.dumps(built))
+    return built
 
 
 def measure(env: dict[str, str], rounds: int) -> list[tuple[str, str, float, float]]:
@@ -261,6 +291,12 @@ def main() -> int:
     parser.add_argument(
         "--only", action="append", choices=["pages", "search", "quality"], help="measure only these (repeatable)"
     )
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="build the databases under DIR and keep them: a later run with the same DIR and size measures again "
+        "(after migrating) without rebuilding",
+    )
     args = parser.parse_args()
     parts = set(args.only or ["pages", "search", "quality"])
     targets = [("SQLite", None)]
@@ -278,19 +314,20 @@ def main() -> int:
         f"{args.rounds} rounds after one warm-up.\n",
     ]
     for name, url in targets:
-        with tempfile.TemporaryDirectory(prefix="kelu-bench-") as data_dir:
+        with _data_dir(args.keep, name) as data_dir:
             env = {**os.environ, "KELU_DATA_DIR": data_dir, "KELU_TESTING": "0"}
             env.pop("KELU_DATABASE_URL", None)
             if url:
                 env["KELU_DATABASE_URL"] = url
-            built = build(args.size, env)
+            built = build_or_reuse(args.size, env, Path(data_dir) / "bench-built.json" if args.keep else None)
             rows = measure(env, args.rounds) if "pages" in parts else []
             searched = measure_search(env, args.rounds) if "search" in parts else []
             quality = measure_quality(env) if "quality" in parts else []
         lines.append(f"\n### {name}\n")
         lines.append(
-            f"`kelu demo --customers {args.size}`: {built.get('wall_seconds')} s "
-            f"({json.dumps({k: v for k, v in built.items() if k != 'wall_seconds'}, ensure_ascii=False)})\n"
+            f"`kelu demo --customers {args.size}`: {built.get('wall_seconds')} s"
+            f"{' (an earlier build, reused)' if built.get('reused') else ''} "
+            f"({json.dumps(_counts(built), ensure_ascii=False)})\n"
         )
         if rows:
             lines.append("| user | request | p50 ms | p95 ms |\n| --- | --- | ---: | ---: |")

@@ -27,7 +27,8 @@ class Engine(Protocol):
     def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None: ...
     def remove(self, entity: str, ids: Iterable[int]) -> None: ...
     def clear(self, entity: str) -> None: ...
-    def ids_sql(self, entity: str, query: Query, *, window: int | None = None) -> tuple[str, list[Any]]: ...
+    def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]: ...
+    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]: ...
 
 
 class SqliteEngine:
@@ -65,10 +66,12 @@ class SqliteEngine:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table(entity)}")  # noqa: S608
 
-    def ids_sql(self, entity: str, query: Query, *, window: int | None = None) -> tuple[str, list[Any]]:
+    def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]:
         match = " AND ".join(f'"{term.token}"' + ("*" if term.prefix else "") for term in query.terms)
-        sql = f"SELECT rowid FROM {table(entity)} WHERE {table(entity)} MATCH %s"  # noqa: S608
-        return _windowed(sql, "rowid", [match], window)
+        return f"SELECT rowid FROM {table(entity)} WHERE {table(entity)} MATCH %s", [match]  # noqa: S608
+
+    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
+        return _newest(*self.ids_sql(entity, query), below=below, limit=limit)
 
 
 class PostgresEngine:
@@ -110,17 +113,22 @@ class PostgresEngine:
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {table(entity)}")
 
-    def ids_sql(self, entity: str, query: Query, *, window: int | None = None) -> tuple[str, list[Any]]:
+    def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]:
         # Tokens are letters and digits only (kelu.search.tokens), so quoting them needs no escaping.
         literal = " & ".join(f"'{term.token}'" + (":*" if term.prefix else "") for term in query.terms)
-        sql = f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery"  # noqa: S608
-        return _windowed(sql, "rowid", [literal], window)
+        return f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery", [literal]  # noqa: S608
+
+    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
+        return _newest(*self.ids_sql(entity, query), below=below, limit=limit)
 
 
-def _windowed(sql: str, key: str, params: list[Any], window: int | None) -> tuple[str, list[Any]]:
-    if window is None:
-        return sql, params
-    return f"{sql} ORDER BY {key} DESC LIMIT %s", [*params, window]
+def _newest(sql: str, params: list[Any], *, below: int | None, limit: int) -> list[int]:
+    """A page of matching ids, newest first, below ``below`` when given (keyset paging through the index)."""
+    if below is not None:
+        sql, params = f"{sql} AND rowid < %s", [*params, below]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY rowid DESC LIMIT %s", [*params, limit])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def engine_for(wrapper: BaseDatabaseWrapper | None = None) -> Engine:

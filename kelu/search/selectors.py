@@ -29,7 +29,8 @@ from kelu.search.tokens import Query, fold, is_cjk, parse_query
 
 RecordT = TypeVar("RecordT", bound=Model)
 CANDIDATES = 100
-WINDOWS = (1_000, 20_000, None)
+PAGE = 1_000  # index matches looked up at a time
+PAGES = 10
 EXACT, PREFIX, SUBSTRING, PINYIN, OTHER, NOTES = range(6)
 
 
@@ -37,9 +38,9 @@ def _entity(model: type[Model]) -> str:
     return "contact" if issubclass(model, Contact) else "customer"
 
 
-def matching(qs: QuerySet[RecordT], query: Query, *, window: int | None = None) -> QuerySet[RecordT]:
-    """The records of ``qs`` matching ``query``; with ``window``, only among the index's newest that many matches."""
-    sql, params = engine_for().ids_sql(_entity(qs.model), query, window=window)
+def matching(qs: QuerySet[RecordT], query: Query) -> QuerySet[RecordT]:
+    """The records of ``qs`` matching ``query``."""
+    sql, params = engine_for().ids_sql(_entity(qs.model), query)
     return qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611  (values are parameters)
 
 
@@ -105,20 +106,26 @@ def search(user: User, text: str, *, limit: int = 20, types: Sequence[str] = ("c
 def _candidates(qs: QuerySet[Any], query: Query, wanted: int) -> list[tuple[int, str, str, str]]:
     """Customer names starting with the query (from the name index), then the newest matches the user may see.
 
-    The index is asked for its newest matches in growing windows, so a common word costs one small window for
-    anyone who sees much, and a user who sees little pays more only when the first window held too few of theirs.
+    The index hands over its matches newest first, a page at a time, and each page is looked up in the user's
+    scope by primary key, so a common word costs one page for anyone who sees much, and a rare one what its few
+    matches cost. A user who sees little of a very common word's matches is answered from the scope instead, once
+    ``PAGES`` pages held too few of theirs.
     """
     fields = ("pk", "name", "name_pinyin", "name_initials")
     found = {}
     if is_cjk(query.text[0]) and issubclass(qs.model, Customer):  # contact names have no index of their own
         by_name = qs.filter(name__gte=query.text, name__lt=query.text + "\U0010ffff").order_by("name")
         found = {row[0]: row for row in by_name.values_list(*fields)[:CANDIDATES]}
-    for window in WINDOWS:
-        newest = matching(qs, query, window=window).order_by("-pk").values_list(*fields)[:CANDIDATES]
-        for row in newest:
+    engine, entity, below = engine_for(), _entity(qs.model), None
+    for _page in range(PAGES):
+        ids = engine.newest_ids(entity, query, below=below, limit=PAGE)
+        for row in qs.filter(pk__in=ids).values_list(*fields):
             found.setdefault(row[0], row)
-        if len(found) >= wanted:
-            break
+        if len(found) >= wanted or len(ids) < PAGE:
+            return list(found.values())
+        below = ids[-1]
+    for row in matching(qs, query).order_by("-pk").values_list(*fields)[:CANDIDATES]:
+        found.setdefault(row[0], row)
     return list(found.values())
 
 
