@@ -115,3 +115,29 @@ def bearer_client(token_for: Callable[[User], tuple[ApiToken, str]]) -> Callable
 @pytest.fixture
 def owner_api(bearer_client: Callable[[User], APIClient], owner: User) -> APIClient:
     return bearer_client(owner)
+
+
+class Clock:
+    """A controllable ``kelu.core.clock.now``: ``clock.set(moment)``, ``clock.advance(timedelta)``."""
+
+    def __init__(self, start: Any) -> None:
+        self.moment = start
+
+    def now(self) -> Any:
+        return self.moment
+
+    def set(self, moment: Any) -> None:
+        self.moment = moment
+
+    def advance(self, delta: Any) -> None:
+        self.moment += delta
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The time as the reminders, digests and overdue lists see it, starting at the real now."""
+    from django.utils import timezone
+
+    fake = Clock(timezone.now())
+    monkeypatch.setattr("kelu.core.clock.now", fake.now)
+    return fake

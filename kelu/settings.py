@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "kelu.quality",
     "kelu.exports",
     "kelu.transfer",
+    "kelu.activities",
+    "kelu.followups",
 ]
 
 MIDDLEWARE = [
@@ -205,9 +207,12 @@ MEDIA_ROOT = DATA_DIR / "media"
 # Days a deleted customer or contact stays in the trash before the daily purge removes it for good.
 KELU_TRASH_DAYS = env.int("KELU_TRASH_DAYS", default=30)
 KELU_IMPORT_MAX_BYTES = env.int("KELU_IMPORT_MAX_MB", default=200) * 1024 * 1024
+# Largest file attached to an interaction, in MB.
+KELU_ATTACHMENT_MAX_MB = env.int("KELU_ATTACHMENT_MAX_MB", default=10)
 
 # --- Email ----------------------------------------------------------------------------------------------------------
-if env.str("KELU_EMAIL_URL", default=""):
+KELU_EMAIL_CONFIGURED = bool(env.str("KELU_EMAIL_URL", default=""))  # reminders and digests are also mailed
+if KELU_EMAIL_CONFIGURED:
     vars().update(env.email_url("KELU_EMAIL_URL"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
@@ -273,6 +278,9 @@ SPECTACULAR_SETTINGS = {
         "AuditActionEnum": "kelu.accounts.models.AuditEvent.Action",
         "RoleEnum": "kelu.accounts.models.Role.Key",
         "BulkEditActionEnum": "kelu.quality.models.BulkEdit.Action",
+        "ActivityKindEnum": "kelu.activities.models.Activity.Kind",
+        "NotificationKindEnum": "kelu.followups.models.Notification.Kind",
+        "FollowUpStatusEnum": "kelu.followups.models.FollowUp.Status",
         "SearchResultTypeEnum": "kelu.search.api.TYPES",
     },
 }

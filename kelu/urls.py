@@ -5,9 +5,11 @@ from rest_framework.routers import SimpleRouter
 
 from kelu.accounts import api as accounts_api
 from kelu.accounts import audit_views
+from kelu.activities import api as activities_api
 from kelu.core import views as core_views
 from kelu.customers import api as customers_api
 from kelu.exports import api as exports_api
+from kelu.followups import api as followups_api
 from kelu.quality import api as quality_api
 from kelu.search import api as search_api
 from kelu.transfer import api as transfer_api
@@ -18,6 +20,9 @@ router.register("contacts", customers_api.ContactViewSet, basename="contacts")
 router.register("tags", customers_api.TagViewSet, basename="tags")
 router.register("fields", customers_api.FieldDefinitionViewSet, basename="fields")
 router.register("choices", customers_api.ChoiceOptionViewSet, basename="choices")
+router.register("activities", activities_api.ActivityViewSet, basename="activities")
+router.register("followups", followups_api.FollowUpViewSet, basename="followups")
+router.register("notifications", followups_api.NotificationViewSet, basename="notifications")
 
 api_v1 = [
     path("customers/merge/", quality_api.customers_merge, name="customers-merge"),  # before the router's <pk>
@@ -51,6 +56,8 @@ api_v1 = [
 urlpatterns = [
     path("", include("kelu.core.urls")),
     path("", include("kelu.customers.urls")),
+    path("", include("kelu.activities.urls")),
+    path("", include("kelu.followups.urls")),
     path("accounts/", include("kelu.accounts.urls")),
     path("quality/", include("kelu.quality.urls")),
     path("exports/", include("kelu.exports.urls")),

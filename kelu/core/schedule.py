@@ -7,10 +7,11 @@ from django_tasks.base import Task
 
 def recurring_tasks() -> list[Task]:
     from kelu.customers.tasks import purge_trash
+    from kelu.followups.tasks import send_digests, send_due_reminders
     from kelu.quality.tasks import refresh_duplicates
     from kelu.transfer.tasks import resume_imports
 
-    return [purge_trash, refresh_duplicates, resume_imports]
+    return [purge_trash, refresh_duplicates, resume_imports, send_due_reminders, send_digests]
 
 
 def ensure_recurring_tasks() -> list[str]:

@@ -116,7 +116,6 @@ class CustomerInput(StrictInput, serializers.Serializer):
     website = serializers.URLField(max_length=300, required=False, allow_blank=True)
     size = serializers.ChoiceField(choices=Customer.Size.choices, required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True)
-    next_follow_up_at = serializers.DateTimeField(required=False, allow_null=True)
     tags = TagNames(required=False)
     custom = serializers.DictField(required=False)
     points = PointSerializer(many=True, required=False, help_text=_("The customer's main-line phones and emails."))

@@ -18,6 +18,7 @@ from kelu.accounts.audit import record_event
 from kelu.accounts.models import AuditEvent, Role, Team, User
 from kelu.core import permissions
 from kelu.core.errors import Conflict
+from kelu.core.signals import records_transferred
 from kelu.customers import custom_fields
 from kelu.customers.models import (
     ChoiceOption,
@@ -33,9 +34,10 @@ from kelu.customers.models import (
 from kelu.customers.normalization import contact_name_fields, name_fields, normalize_point
 from kelu.search import index as search_index
 
+# last_contacted_at and next_follow_up_at are not among them: they are derived (activities and followups services).
 CUSTOMER_FIELDS = (
     "kind", "name", "owner", "team", "level", "stage", "source", "industry", "province", "city", "district",
-    "address", "website", "size", "notes", "next_follow_up_at",
+    "address", "website", "size", "notes",
 )  # fmt: skip
 CONTACT_FIELDS = ("name", "title", "department", "is_decision_maker", "is_primary", "birthday", "wechat", "notes")
 CHOICE_FIELDS = ("level", "stage", "source", "industry")
@@ -503,6 +505,7 @@ def records_transfer(*, actor: User, from_user: User, to_user: User) -> int:
         _save_with_tags(contact, actor, "~")
     # The receiver owns these now; a share of them to the receiver is redundant.
     CustomerShare.objects.filter(user=to_user, customer__owner=to_user).delete()
+    records_transferred.send(sender=User, from_user=from_user, to_user=to_user)
     record_event(
         action=AuditEvent.Action.RECORDS_TRANSFERRED, actor=actor, target=from_user,
         details={"to": to_user.username, "customers": moved},

@@ -21,6 +21,7 @@ from kelu.accounts.audit import record_event
 from kelu.accounts.models import AuditEvent, User
 from kelu.core import permissions
 from kelu.core.errors import Conflict
+from kelu.core.signals import related_rows_moved
 from kelu.customers import services as customer_services
 from kelu.customers.models import Contact, ContactPoint, Customer, CustomerShare, FieldDefinition
 from kelu.customers.selectors import field_definitions
@@ -202,6 +203,7 @@ def records_merge(
                 by_record.setdefault(str(record_id), []).append(pk)
             snapshot["moved"][_label(rel)] = by_record
             _model(rel)._default_manager.filter(pk__in=[pk for pk, _r in rows]).update(**{rel.field.name: survivor})
+    related_rows_moved.send(sender=kind.model, ids=[survivor.pk, *(o.pk for o in others)])
     for other in others:  # first, so that unique custom values can move to the survivor
         kind.delete(actor=actor, record=other)
     changed = {name: value for name, value in plan.values.items() if value != snapshot["fields"][name]}
@@ -253,6 +255,7 @@ def merge_undo(*, actor: User, merge: Merge) -> Record:
         rel = labels[label]
         for record_id, pks in by_record.items():
             _model(rel)._default_manager.filter(pk__in=pks).update(**{rel.field.attname: int(record_id)})
+    related_rows_moved.send(sender=kind.model, ids=[survivor.pk, *merge.merged_ids])
     custom = _custom_update(kind, survivor.custom, snapshot["custom"])
     current = {name: _value(kind, survivor, name) for name in kind.fields}
     values = {name: value for name, value in snapshot["fields"].items() if _jsonable(current[name]) != value}

@@ -22,6 +22,8 @@ PUBLIC = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
+    # Calendar apps send no cookies: the feed's secret address is its credential (a wrong one answers 404).
+    "followups:calendar_feed",
 }
 
 

@@ -8,15 +8,21 @@ import json
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.test import Client
+from django.utils import timezone
 
 from kelu.accounts.models import ApiToken
 from kelu.accounts.services import token_create
+from kelu.activities import services as activity_services
+from kelu.activities.models import Activity, Attachment
 from kelu.core.tests.endpoints import Pattern, url_patterns
 from kelu.customers import services
 from kelu.customers.models import Contact, ContactPoint, Customer, CustomerShare
 from kelu.exports.models import ExportJob
+from kelu.followups import services as follow_up_services
+from kelu.followups.models import FollowUp, Notification
 from kelu.quality import services as quality
 from kelu.quality.models import BulkEdit, Merge
 from kelu.transfer.models import ImportJob
@@ -68,6 +74,14 @@ def victim(owner, teammate) -> dict[str, Any]:
     export = ExportJob.objects.create(actor=owner, format="csv", selection={"ids": [customer.pk]})
     imported = ImportJob.objects.create(actor=owner, original_name="victim.csv", file_name="victim.csv",
                                         headers=["客户名称"], mapping=[{"target": "customer.name"}])  # fmt: skip
+    activity = activity_services.activity_create(
+        actor=owner, customer=customer, contact=contact, values={"kind": "call", "subject": VICTIM_NAME},
+        attachments=[SimpleUploadedFile(f"{VICTIM_NAME}.txt", VICTIM_NAME.encode())],
+    )  # fmt: skip
+    follow_up = follow_up_services.follow_up_create(
+        actor=owner, customer=customer, contact=contact, values={"title": VICTIM_NAME, "due_at": timezone.now()}
+    )
+    notification = Notification.objects.create(user=owner, kind="reminder", follow_up=follow_up)
     return {
         "customer": customer.pk,
         "contact": contact.pk,
@@ -81,6 +95,10 @@ def victim(owner, teammate) -> dict[str, Any]:
         "bulk": bulk.pk,
         "export": export.pk,
         "import": imported.pk,
+        "activity": activity.pk,
+        "attachment": activity.attachments.get().pk,
+        "follow_up": follow_up.pk,
+        "notification": notification.pk,
     }
 
 
@@ -94,14 +112,25 @@ def _values(pattern: Pattern, victim: dict[str, Any]) -> dict[str, Any] | None:
             return {param: victim[kind] for param in pattern.params}
     if name.startswith(("transfer:", "api:imports-")):
         return {param: victim["import"] for param in pattern.params}
+    if name == "followups:calendar_feed":
+        return {"token": "not-the-victims-token"}  # the secret address is the credential: a wrong one is missing
+    for prefix, kind in (
+        ("activities:attachment", "attachment"), ("activities:", "activity"), ("api:activities-", "activity"),
+        ("followups:notification", "notification"), ("api:notifications-", "notification"),
+        ("followups:", "follow_up"), ("api:followups-", "follow_up"),
+    ):  # fmt: skip
+        if name.startswith(prefix) and set(pattern.params) <= {"pk", "attachment_id"}:
+            return {param: victim["attachment" if param == "attachment_id" else kind] for param in pattern.params}
     contact_route = "contact" in name
     trash_route = "trash" in name or name.endswith("-restore")
     values: dict[str, Any] = {}
     for param in pattern.params:
-        if param in ("pk", "customer_pk"):
+        if param == "contact_pk":
+            values[param] = victim["contact"]
+        elif param in ("pk", "customer_pk"):
             if contact_route:
                 values[param] = victim["trashed_contact" if trash_route else "contact"]
-            elif name.startswith(("customers:", "api:customers-")):
+            elif name.startswith(("customers:", "api:customers-")) or param == "customer_pk" or "_timeline" in name:
                 values[param] = victim["trashed" if trash_route else "customer"]
             else:
                 return None
@@ -132,6 +161,10 @@ def _snapshot(victim: dict[str, Any]) -> list[Any]:
         list(ImportJob.objects.filter(pk=victim["import"]).values()),
         Customer.history.filter(id__in=customers).count(),
         Contact.history.filter(customer_id__in=customers).count(),
+        list(Activity.objects.filter(customer__in=customers).order_by("pk").values()),
+        list(Attachment.objects.filter(activity__customer__in=customers).order_by("pk").values()),
+        list(FollowUp.objects.filter(customer__in=customers).order_by("pk").values()),
+        list(Notification.objects.filter(follow_up__customer__in=customers).order_by("pk").values()),
     ]
 
 
@@ -154,6 +187,8 @@ def test_every_parameter_is_known():
     victim = {key: 1 for key in ("customer", "contact", "trashed", "trashed_contact")}
     victim |= {"customer_history": 1, "contact_history": 1, "user": 1, "token": 1, "merge": 1, "bulk": 1, "export": 1,
                "import": 1}  # fmt: skip
+    victim |= {"customer_history": 1, "contact_history": 1, "user": 1, "token": 1, "merge": 1, "bulk": 1, "export": 1}
+    victim |= {"activity": 1, "attachment": 1, "follow_up": 1, "notification": 1}
     unknown = [str(p) for p in PATTERNS if p.params and _values(p, victim) is None]
     assert not unknown, f"Teach _values() which records these patterns name: {unknown}"
 
@@ -196,7 +231,8 @@ def test_viewer_sees_contact_details_masked_everywhere(client_as, viewer, victim
     client = client_as(viewer)
     path = pattern.path(**(_values(pattern, victim) or {}))
     response = client.get(path)
-    content = response.content.decode(errors="replace").lower()
+    body = b"".join(response.streaming_content) if response.streaming else response.content  # downloads stream
+    content = body.decode(errors="replace").lower()
     for secret in SECRETS:
         assert secret not in content, f"GET {path} shows {secret} to a viewer"
 
