@@ -448,7 +448,8 @@ def main() -> int:
         f"\n## {datetime.datetime.now():%Y-%m-%d %H:%M} — {args.size:,} customers",
         f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
         f"Command: `{command}`. Latency is server-side (Django test client, in-process), "
-        f"{args.rounds} rounds after one warm-up.\n",
+        f"{args.rounds} rounds after one warm-up. Load average when it started: {os.getloadavg()[0]:.1f} "
+        "(other work on the machine slows every figure).\n",
     ]
     if not parts & {"pages", "search", "quality"}:
         targets = []  # the import measures build their own files and databases
