@@ -6,8 +6,9 @@ ranking of a bounded candidate list happens in Python (kelu.search.selectors), w
 """
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -22,17 +23,46 @@ def table(entity: str) -> str:
     return f"search_{entity}_index"
 
 
-class Engine(Protocol):
+class Engine(ABC):
+    """What both engines share; each says how it creates, writes and matches."""
+
+    @abstractmethod
     def create(self) -> None: ...
-    def drop(self) -> None: ...
-    def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None: ...
+
+    @abstractmethod
+    def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None:
+        """Write documents, replacing the ones of the same ids unless they are ``fresh`` (new records)."""
+        ...
+
+    @abstractmethod
     def remove(self, entity: str, ids: Iterable[int]) -> None: ...
-    def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]: ...
-    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]: ...
-    def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]: ...
+
+    @abstractmethod
+    def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]:
+        """A subquery of the ids of the records matching every term."""
+        ...
+
+    @abstractmethod
+    def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
+        """A subquery of these ids as one parameter (a thousand placeholders cost more to build than to run)."""
+        ...
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            for entity in ENTITIES:
+                cursor.execute(f"DROP TABLE IF EXISTS {table(entity)}")
+
+    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
+        """A page of matching ids, newest first, below ``below`` when given (keyset paging through the index)."""
+        sql, params = self.ids_sql(entity, query)
+        if below is not None:
+            sql, params = f"{sql} AND rowid < %s", [*params, below]
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} ORDER BY rowid DESC LIMIT %s", [*params, limit])
+            return [row[0] for row in cursor.fetchall()]
 
 
-class SqliteEngine:
+class SqliteEngine(Engine):
     """FTS5 with ``detail=none``: only which rows hold a token, no positions (the tokens already encode adjacency),
     which keeps the index small; prefix indexes for the 2–4 character prefixes typed most (pinyin initials, the
     last four digits of a phone)."""
@@ -45,13 +75,7 @@ class SqliteEngine:
                     "tokens, detail=none, columnsize=0, prefix='2 3 4', tokenize='unicode61 remove_diacritics 0')"
                 )
 
-    def drop(self) -> None:
-        with connection.cursor() as cursor:
-            for entity in ENTITIES:
-                cursor.execute(f"DROP TABLE IF EXISTS {table(entity)}")
-
     def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None:
-        """Write documents, replacing the ones of the same ids unless they are ``fresh`` (new records)."""
         if not docs:
             return
         if not fresh:
@@ -68,15 +92,11 @@ class SqliteEngine:
         match = " AND ".join(f'"{term.token}"' + ("*" if term.prefix else "") for term in query.terms)
         return f"SELECT rowid FROM {table(entity)} WHERE {table(entity)} MATCH %s", [match]  # noqa: S608
 
-    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
-        return _newest(*self.ids_sql(entity, query), below=below, limit=limit)
-
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
-        """A subquery of these ids as one parameter (a thousand placeholders cost more to build than to run)."""
         return "SELECT value FROM json_each(%s)", [json.dumps(ids)]
 
 
-class PostgresEngine:
+class PostgresEngine(Engine):
     """A tsvector of exactly our tokens (``array_to_tsvector``: no parser, no stemming) with a GIN index; queries
     are tsquery literals, prefix terms as ``:*``."""
 
@@ -89,11 +109,6 @@ class PostgresEngine:
                 cursor.execute(
                     f"CREATE INDEX IF NOT EXISTS {table(entity)}_tokens ON {table(entity)} USING gin (tokens)"
                 )
-
-    def drop(self) -> None:
-        with connection.cursor() as cursor:
-            for entity in ENTITIES:
-                cursor.execute(f"DROP TABLE IF EXISTS {table(entity)}")
 
     def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None:
         if not docs:
@@ -116,20 +131,8 @@ class PostgresEngine:
         literal = " & ".join(f"'{term.token}'" + (":*" if term.prefix else "") for term in query.terms)
         return f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery", [literal]  # noqa: S608
 
-    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
-        return _newest(*self.ids_sql(entity, query), below=below, limit=limit)
-
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
         return "SELECT unnest(%s::bigint[])", [ids]
-
-
-def _newest(sql: str, params: list[Any], *, below: int | None, limit: int) -> list[int]:
-    """A page of matching ids, newest first, below ``below`` when given (keyset paging through the index)."""
-    if below is not None:
-        sql, params = f"{sql} AND rowid < %s", [*params, below]
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} ORDER BY rowid DESC LIMIT %s", [*params, limit])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def engine_for(wrapper: BaseDatabaseWrapper | None = None) -> Engine:
