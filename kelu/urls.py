@@ -16,6 +16,7 @@ router.register("contacts", customers_api.ContactViewSet, basename="contacts")
 router.register("tags", customers_api.TagViewSet, basename="tags")
 router.register("fields", customers_api.FieldDefinitionViewSet, basename="fields")
 router.register("choices", customers_api.ChoiceOptionViewSet, basename="choices")
+router.register("saved-views", customers_api.SavedViewViewSet, basename="saved-views")
 
 api_v1 = [
     path("customers/merge/", quality_api.customers_merge, name="customers-merge"),  # before the router's <pk>

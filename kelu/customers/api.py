@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -21,7 +21,16 @@ from kelu.core.masking import sees_full_contacts, shown_value
 from kelu.core.permissions import may_see_full_contacts
 from kelu.customers import selectors, services
 from kelu.customers.history import history_entries
-from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, CustomerShare, FieldDefinition, Tag
+from kelu.customers.models import (
+    ChoiceOption,
+    Contact,
+    ContactPoint,
+    Customer,
+    CustomerShare,
+    FieldDefinition,
+    SavedView,
+    Tag,
+)
 
 # --- serializers -----------------------------------------------------------------------------------------------------
 
@@ -620,3 +629,81 @@ def _since(qs: Any, request: Request) -> Any:
     if moment is None:
         raise ValidationError({"updated_since": [_("Use an ISO 8601 time, e.g. 2026-01-31T08:00:00Z.")]})
     return qs.filter(updated_at__gte=moment)
+
+
+# --- saved views -----------------------------------------------------------------------------------------------------
+
+
+class SavedViewSerializer(StrictInput, serializers.ModelSerializer):
+    filters = serializers.DictField(
+        required=False, help_text=_('Filter-language parameters and q, e.g. {"level": ["a"], "stale_days": ["30"]}.')
+    )
+    columns = serializers.ListField(child=serializers.CharField(), required=False)
+    team = serializers.IntegerField(
+        source="team_id", required=False, allow_null=True, help_text=_("Team id to share with; null = only you.")
+    )
+    owner = serializers.IntegerField(source="owner_id", read_only=True)
+    pinned = serializers.BooleanField(required=False, help_text=_("Pinned to your sidebar (for you only)."))
+
+    class Meta:
+        model = SavedView
+        fields = [
+            "id", "entity", "name", "filters", "sort", "columns", "layout", "team", "owner", "pinned", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+
+    def to_representation(self, instance: SavedView) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = acting_user(self.context["request"])
+        data["pinned"] = any(pinned.pk == user.pk for pinned in instance.pinned_by.all())
+        return data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Your views and the views shared with your teams.",
+        parameters=[OpenApiParameter("entity", str, enum=["customer", "contact"])],
+    ),
+    partial_update=extend_schema(description="Rename, (un)share or change a view (its owner); `pinned` for yourself."),
+    destroy=extend_schema(description="Delete a view (its owner)."),
+)
+class SavedViewViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin, viewsets.GenericViewSet,
+):  # fmt: skip
+    """Saved views of the customer and contact lists. Apply one with ``?view=<id>`` on /customers/ or /contacts/;
+    it always runs inside the scope of the user applying it."""
+
+    serializer_class = SavedViewSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    # A view is a preference of one's own, like a token: read-only roles keep theirs too.
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return SavedView.objects.none()
+        entity = self.request.query_params.get("entity")
+        qs = selectors.saved_views_visible_to(acting_user(self.request), entity or None)
+        return qs.prefetch_related("pinned_by")
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        pinned = data.pop("pinned", None)
+        view = SavedView(**data)
+        serializer.instance = services.saved_view_save(actor=acting_user(self.request), view=view, pinned=pinned)
+
+    def perform_update(self, serializer: Any) -> None:
+        view, user = serializer.instance, acting_user(self.request)
+        data = dict(serializer.validated_data)
+        pinned = data.pop("pinned", None)
+        if data:
+            for key, value in data.items():
+                setattr(view, key, value)
+            services.saved_view_save(actor=user, view=view)
+        if pinned is not None:
+            services.saved_view_pin(actor=user, view=view, pinned=pinned)
+        serializer.instance = self.get_queryset().get(pk=view.pk)
+
+    def perform_destroy(self, instance: SavedView) -> None:
+        services.saved_view_delete(actor=acting_user(self.request), view=instance)

@@ -96,9 +96,9 @@ def _flag(values: list[str]) -> bool:
 
 def _moment(value: str, *, end_of_day: bool) -> datetime.datetime:
     """A date (whole day in the user's time zone) or an ISO 8601 time."""
-    try:
-        moment = parse_datetime(value)
-        day = None if moment else parse_date(value)
+    try:  # a plain date first: parse_datetime would read it as midnight
+        day = parse_date(value)
+        moment = None if day else parse_datetime(value)
     except ValueError:
         moment = day = None
     if moment is None and day is None:
@@ -150,6 +150,9 @@ class _Language:
         self.user = user
         self._definitions: dict[str, FieldDefinition] | None = None
 
+    def _field(self, name: str) -> Any:
+        return self.model._meta.get_field(name)
+
     # --- entry point ---
 
     def parse(self, params: Params) -> ParsedFilters:
@@ -190,7 +193,7 @@ class _Language:
     # --- kinds of filters ---
 
     def field_condition(self, base: str, operator: str, values: list[str]) -> tuple[Q, list[tuple[str, str]]]:
-        label = str(self.model._meta.get_field(base).verbose_name)
+        label = str(self._field(base).verbose_name)
         if operator == "empty":
             empty = _flag(values)
             condition = Q(**{base: ""})
@@ -208,14 +211,14 @@ class _Language:
         return condition, [(key, f"{label}: {names(key)}") for key in keys]
 
     def check_choices(self, base: str, keys: list[str]) -> None:
-        choices = self.model._meta.get_field(base).choices
+        choices = self._field(base).choices
         if choices:
             unknown = [key for key in keys if key not in {str(value) for value, _label in choices}]
             if unknown:
                 raise FilterError(_("Unknown value: %(values)s.") % {"values": ", ".join(unknown)})
 
     def choice_label(self, base: str) -> Callable[[str], str]:
-        choices = dict(self.model._meta.get_field(base).choices or [])
+        choices = dict(self._field(base).choices or [])
         if choices:
             return lambda key: str(choices.get(key, key))
         if base in ChoiceOption.Field.values:
@@ -225,7 +228,7 @@ class _Language:
 
     def date_condition(self, base: str, operator: str, values: list[str]) -> tuple[Q, list[tuple[str, str]]]:
         path = self.date_fields[base]
-        label = str(self.model._meta.get_field(path).verbose_name)
+        label = str(self._field(path).verbose_name)
         if operator == "empty":
             empty = _flag(values)
             return Q(**{f"{path}__isnull": empty}), [(values[-1], f"{label}: {_('empty') if empty else _('any')}")]

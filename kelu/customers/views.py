@@ -789,7 +789,8 @@ def saved_view_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def saved_view_pin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     view = _saved_view(request, pk)
     services.saved_view_pin(actor=request.user, view=view, pinned=request.POST.get("pinned") == "1")
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else view)
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/") and not back.startswith("//") else view.get_absolute_url())
 
 
 @require_POST
