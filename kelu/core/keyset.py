@@ -132,7 +132,8 @@ def keyset_page(
     )
 
 
-def count_capped(qs: QuerySet[Any], *, cap: int = COUNT_CAP) -> tuple[int, bool]:
+def count_capped(qs: QuerySet[Any], *, cap: int | None = None) -> tuple[int, bool]:
     """How many rows, reading at most ``cap + 1`` of them: (count, True) when there are more than ``cap``."""
+    cap = COUNT_CAP if cap is None else cap
     found = qs.order_by()[: cap + 1].count()
     return (cap, True) if found > cap else (found, False)
