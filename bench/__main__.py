@@ -37,7 +37,7 @@ def build(size: int, env: dict[str, str]) -> dict:
     return result
 
 
-def measure(env: dict[str, str], rounds: int) -> list[tuple[str, str, float, float]]:
+def measure(env: dict[str, str], rounds: int, only: str = "") -> list[tuple[str, str, float, float]]:
     """Run in a child process so Django is configured for the benchmark's own database."""
     code = f"""
 import json, os, statistics, time, django
@@ -59,6 +59,7 @@ def timed(client, url, rounds):
     samples.sort()
     return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
+ONLY = {only!r}
 results = []
 with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
     for username in ("admin", "bench_sales"):
@@ -71,13 +72,54 @@ with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
             ("API customers, first page (50)", "/api/v1/customers/"),
             ("contacts A–Z, letter Z", "/contacts/?letter=Z"),
         ]
+        cases = cases[:1] if ONLY == "lists" else cases
+        cases += list_cases(User.objects.get(username=username))
         for label, url in cases:
             p50, p95 = timed(client, url, {rounds})
             results.append((username, label, p50, p95))
 print(json.dumps(results))
 """
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", LIST_CASES + code], env=env, check=True, capture_output=True, text=True
+    ).stdout
     return [tuple(row) for row in json.loads(out.strip().splitlines()[-1])]
+
+
+# The lists (filter language, keyset pages, capped counts), as each user sees them. A deep page's cursor is built from
+# the row that many rows in (found once with OFFSET, outside the timing).
+LIST_CASES = """
+def list_cases(user):
+    from kelu.core.keyset import encode_cursor
+    from kelu.customers.selectors import contacts_matching, customers_matching
+
+    def deep(matching, params, order, depth):
+        rows = matching(user, params).order_by(*order).values_list(order[0].lstrip("-"), "pk")
+        found = rows[depth - 1 : depth]
+        if not found:  # fewer rows than that: as deep as the data goes
+            depth = max(1, matching(user, params).count() - 50)
+            found = rows[depth - 1 : depth]
+        return encode_cursor(*found[0]), depth
+
+    cases = []
+    for label, query, params, sort, order in [
+        ("level A, by name", "level=a", {"level": ["a"]}, "name", ("name_pinyin", "pk")),
+        ("tag VIP, not contacted for 30 days, newest change first", "tag=VIP&stale_days=30",
+         {"tag": ["VIP"], "stale_days": ["30"]}, "-updated", ("-updated_at", "-pk")),
+    ]:
+        cursor, depth = deep(customers_matching, params, order, 100_000)
+        cases += [
+            (f"list first page (50): {label}", f"/customers/?{query}&sort={sort}"),
+            (f"list deep page ({depth:,} rows in): {label}", f"/customers/?{query}&sort={sort}&cursor={cursor}"),
+            (f"list count (exact to 10,000): {label}", f"/customers/count/?{query}"),
+            (f"API list first page (50): {label}", f"/api/v1/customers/?{query}&sort={sort}"),
+        ]
+    cursor, depth = deep(contacts_matching, {}, ("name_pinyin", "pk"), 100_000)
+    cases += [
+        ("contacts A–Z, first page (100)", "/contacts/"),
+        (f"contacts A–Z, deep page ({depth:,} rows in)", f"/contacts/?cursor={cursor}"),
+    ]
+    return cases
+"""
 
 
 QUALITY = """
@@ -143,14 +185,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--only", choices=["lists"], default="", help="measure only the list pages (and the ceiling)")
     args = parser.parse_args()
     targets = [("SQLite", None)]
     if os.environ.get("KELU_BENCH_POSTGRES_URL"):
         targets.append(("PostgreSQL", os.environ["KELU_BENCH_POSTGRES_URL"]))
+    command = f"python -m bench --size {args.size} --only lists" if args.only else f"make bench BENCH_SIZE={args.size}"
     lines = [
         f"\n## {datetime.datetime.now():%Y-%m-%d %H:%M} — {args.size:,} customers",
         f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
-        f"Command: `make bench BENCH_SIZE={args.size}`. Latency is server-side (Django test client, in-process), "
+        f"Command: `{command}`. Latency is server-side (Django test client, in-process), "
         f"{args.rounds} rounds after one warm-up.\n",
     ]
     for name, url in targets:
@@ -160,8 +204,8 @@ def main() -> int:
             if url:
                 env["KELU_DATABASE_URL"] = url
             built = build(args.size, env)
-            rows = measure(env, args.rounds)
-            quality = measure_quality(env)
+            rows = measure(env, args.rounds, args.only)
+            quality = [] if args.only else measure_quality(env)
         lines.append(f"\n### {name}\n")
         lines.append(
             f"`kelu demo --customers {args.size}`: {built.get('wall_seconds')} s "
@@ -169,8 +213,9 @@ def main() -> int:
         )
         lines.append("| user | request | p50 ms | p95 ms |\n| --- | --- | ---: | ---: |")
         lines += [f"| {user} | {label} | {p50:.1f} | {p95:.1f} |" for user, label, p50, p95 in rows]
-        lines.append("\n| data quality and export | measured | target |\n| --- | --- | --- |")
-        lines += [f"| {label} | {value} | {target} |" for label, value, target in quality]
+        if quality:
+            lines.append("\n| data quality and export | measured | target |\n| --- | --- | --- |")
+            lines += [f"| {label} | {value} | {target} |" for label, value, target in quality]
     text = "\n".join(lines) + "\n"
     REPORT.parent.mkdir(exist_ok=True)
     if not REPORT.exists():

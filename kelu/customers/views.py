@@ -20,7 +20,7 @@ from kelu.core import permissions
 from kelu.core.errors import Conflict
 from kelu.core.keyset import count_capped, keyset_page
 from kelu.core.masking import sees_full_contacts
-from kelu.customers import custom_fields, filters, forms, listing, selectors, services
+from kelu.customers import cells, custom_fields, filters, forms, listing, selectors, services
 from kelu.customers.history import history_entries
 from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, SavedView
 
@@ -138,7 +138,13 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     layout = _last(params, "layout") if _last(params, "layout") in listing.LAYOUTS else "table"
     points = _first_points(entity, [row.pk for row in page.rows]) if any(c.key == "phone" for c in shown) else {}
     labels = selectors.choice_labels() if is_customers else {}
-    rows = [{"record": record, "cells": _cells(record, shown, points, labels)} for record in page.rows]
+    full = sees_full_contacts(request)
+    # Record addresses from one reverse(): fifty reverse() calls cost more than the page's own query.
+    base = reverse("customers:list") if is_customers else reverse("customers:contacts")
+    rows = [
+        {"record": record, "cells": _cells(record, shown, points, labels, url=f"{base}{record.pk}/", full=full)}
+        for record in page.rows
+    ]
     chips = [
         {"label": chip.label, "url": _url(params, **{chip.param: [v for v in params[chip.param] if v != chip.value]})}
         for chip in parsed.chips
@@ -266,13 +272,25 @@ def _first_points(entity: str, ids: list[int]) -> dict[int, dict[str, ContactPoi
 
 
 def _cells(
-    record: Any, shown: list[listing.Column], points: dict[int, dict[str, ContactPoint]], labels: dict[str, Any]
+    record: Any,
+    shown: list[listing.Column],
+    points: dict[int, dict[str, ContactPoint]],
+    labels: dict[str, Any],
+    *,
+    url: str,
+    full: bool,
 ) -> list[dict[str, Any]]:
-    cells = []
+    cells_of_row = []
     for column in shown:
         key = column.key
         cell: dict[str, Any] = {"key": key, "label": column.label}
-        if key == "phone":
+        if key == "name":
+            cell["html"] = cells.name_html(record, url, individual=getattr(record, "kind", "") == "individual")
+            cells_of_row.append(cell)
+            continue
+        if key == "tags":
+            cell["tags"] = record.tags.all()
+        elif key == "phone":
             cell["points"] = [p for p in (points.get(record.pk, {}).get(k) for k in ("phone", "email")) if p]
         elif column.definition is not None:
             cell["text"] = custom_fields.display_value(column.definition, record.custom.get(column.definition.key))
@@ -290,10 +308,11 @@ def _cells(
             cell["url"] = record.customer.get_absolute_url() if record.customer_id else ""
         elif key in ("created", "updated", "last_contacted", "next_follow_up"):
             cell["moment"] = getattr(record, "updated_at" if key == "updated" else f"{key}_at")
-        elif key != "name" and key != "tags":
+        else:
             cell["text"] = getattr(record, key, "")
-        cells.append(cell)
-    return cells
+        cell["html"] = cells.cell_html(cell, full=full)
+        cells_of_row.append(cell)
+    return cells_of_row
 
 
 def _filter_panel(
