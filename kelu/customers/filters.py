@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from kelu.accounts.models import User
 from kelu.core.permissions import team_member_ids
+from kelu.core.planner import is_common
 from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
 
 # Parameters of a list that are not filters (text search, order, layout, paging, API extras).
@@ -251,7 +252,11 @@ class _Language:
             for tag_id in tag_ids:
                 condition &= Q(pk__in=through.objects.filter(tag_id=tag_id).values(column))
             return condition, [(name, f"{_('Tag')}: {name}") for name in names]
-        having = Q(pk__in=through.objects.filter(tag_id__in=tag_ids).values(column))
+        links = through.objects.filter(tag_id__in=tag_ids)
+        if is_common(links):  # checked row by row while walking the list's order (see kelu/core/planner.py)
+            having = Q(Exists(links.filter(**{column: OuterRef("pk")})))
+        else:
+            having = Q(pk__in=links.values(column))
         if mode == "none":
             return ~having, [(name, f"{_('Not tagged')}: {name}") for name in names]
         return having, [(name, f"{_('Tag')}: {name}") for name in names]

@@ -253,6 +253,7 @@ class Contact(TimeStampedModel, SoftDeleteModel):
             models.Index(
                 fields=["sort_letter", "name_pinyin", "id"], name="contact_letter_alive", condition=Q(deleted_at=None)
             ),
+            models.Index(fields=["deleted_at", "id"], name="contact_trash", condition=Q(deleted_at__isnull=False)),
         ]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")

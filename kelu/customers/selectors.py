@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from kelu.accounts.models import User
 from kelu.core.permissions import record_scope
+from kelu.core.planner import unless_common
 from kelu.customers.filters import ParsedFilters, params_of, parse_contact_filters, parse_customer_filters
 from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, SavedView, Tag
 from kelu.search.selectors import apply_search
@@ -93,7 +94,9 @@ def customers_matching(
     """
     params = params_with_view(user, params_of(params), FieldDefinition.Entity.CUSTOMER)
     parsed = parsed or _valid(parse_customer_filters(user, params))
-    qs = apply_search(customers_visible_to(user, trashed=trashed), _query(params))
+    alive = Customer.objects.filter(deleted_at__isnull=not trashed)
+    scope = record_scope(user)
+    qs = apply_search(alive.filter(unless_common(scope, alive.filter(scope))), _query(params))
     return parsed.apply(qs)
 
 
@@ -102,8 +105,10 @@ def contacts_matching(
 ) -> QuerySet[Contact]:
     params = params_with_view(user, params_of(params), FieldDefinition.Entity.CONTACT)
     parsed = parsed or _valid(parse_contact_filters(user, params))
-    qs = apply_search(contacts_visible_to(user, trashed=trashed), _query(params))
-    return parsed.apply(qs)
+    alive = Contact.objects.filter(deleted_at__isnull=not trashed)
+    scope = contact_scope(user)
+    qs = alive.filter(unless_common(scope, alive.filter(scope)))
+    return parsed.apply(apply_search(qs, _query(params)))
 
 
 def _query(params: Mapping[str, list[str]]) -> str:
