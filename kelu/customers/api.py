@@ -307,7 +307,7 @@ class CustomerViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destro
         user = acting_user(self.request)
         show_trash = self.action in ("restore", "purge") or self.request.query_params.get("trashed") in ("1", "true")
         if self.action == "list":  # the lists' filter language (and ?view=), in the caller's scope
-            qs = selectors.customers_matching(user, self.request.query_params, trashed=show_trash)
+            qs = selectors.customers_matching(user, self.request.query_params, trashed=show_trash, walk_order=True)
             return _since(selectors.with_customer_details(qs), self.request)
         qs = selectors.customer_detail_queryset(user, trashed=show_trash)
         return _since(qs, self.request)
@@ -457,7 +457,7 @@ class ContactViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destroy
         user = acting_user(self.request)
         show_trash = self.action == "restore" or self.request.query_params.get("trashed") in ("1", "true")
         if self.action == "list":  # the lists' filter language (``customer=<id>`` included) and ?view=
-            qs = selectors.contacts_matching(user, self.request.query_params, trashed=show_trash)
+            qs = selectors.contacts_matching(user, self.request.query_params, trashed=show_trash, walk_order=True)
         else:
             qs = selectors.contacts_visible_to(user, trashed=show_trash)
         return _since(qs.prefetch_related("points", "tags"), self.request)

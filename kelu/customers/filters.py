@@ -147,8 +147,11 @@ class _Language:
     text_fields: tuple[str, ...] = ()  # __contains (and exact any-of)
     date_fields: dict[str, str] = {}  # param → model field (ranges, __empty)
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, *, walk_order: bool = False) -> None:
+        """``walk_order``: for a page of the list, shaped so that SQLite walks the index of the list's order
+        (kelu/core/planner.py); counts, exports and bulk edits leave the planner free to start from a filter."""
         self.user = user
+        self.walk_order = walk_order
         self._definitions: dict[str, FieldDefinition] | None = None
 
     def _field(self, name: str) -> Any:
@@ -253,7 +256,7 @@ class _Language:
                 condition &= Q(pk__in=through.objects.filter(tag_id=tag_id).values(column))
             return condition, [(name, f"{_('Tag')}: {name}") for name in names]
         links = through.objects.filter(tag_id__in=tag_ids)
-        if is_common(links):  # checked row by row while walking the list's order (see kelu/core/planner.py)
+        if self.walk_order and is_common(links):  # checked row by row while walking the list's order
             having = Q(Exists(links.filter(**{column: OuterRef("pk")})))
         else:
             having = Q(pk__in=links.values(column))
@@ -502,11 +505,3 @@ def _owner_condition(user: User, values: list[str], *, prefix: str) -> tuple[Q, 
         else:
             raise FilterError(_("Use me, team, pool or a user id."))
     return condition, [(item, f"{_('Owner')}: {_owner_label(user, item)}") for item in values]
-
-
-def parse_customer_filters(user: User, params: Params) -> ParsedFilters:
-    return CustomerFilters(user).parse(params)
-
-
-def parse_contact_filters(user: User, params: Params) -> ParsedFilters:
-    return ContactFilters(user).parse(params)

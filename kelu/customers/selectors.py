@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from kelu.accounts.models import User
 from kelu.core.permissions import record_scope
 from kelu.core.planner import unless_common
-from kelu.customers.filters import ParsedFilters, params_of, parse_contact_filters, parse_customer_filters
+from kelu.customers.filters import ContactFilters, CustomerFilters, ParsedFilters, params_of
 from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, SavedView, Tag
 from kelu.search.selectors import apply_search
 
@@ -86,28 +86,39 @@ def tags_all() -> QuerySet[Tag]:
 
 
 def customers_matching(
-    user: User, params: Mapping[str, Any], *, parsed: ParsedFilters | None = None, trashed: bool = False
+    user: User,
+    params: Mapping[str, Any],
+    *,
+    parsed: ParsedFilters | None = None,
+    trashed: bool = False,
+    walk_order: bool = False,
 ) -> QuerySet[Customer]:
     """The customers the user may see that match the list parameters (``q``, the filter language, ``view``).
 
     Raises ValidationError naming each bad parameter. ``parsed``: filters the caller already parsed (and reported).
+    ``walk_order``: the query serves a page in some order (kelu/core/planner.py), not a count or an export.
     """
     params = params_with_view(user, params_of(params), FieldDefinition.Entity.CUSTOMER)
-    parsed = parsed or _valid(parse_customer_filters(user, params))
+    parsed = parsed or _valid(CustomerFilters(user, walk_order=walk_order).parse(params))
     alive = Customer.objects.filter(deleted_at__isnull=not trashed)
     scope = record_scope(user)
-    qs = apply_search(alive.filter(unless_common(scope, alive.filter(scope))), _query(params))
-    return parsed.apply(qs)
+    qs = alive.filter(unless_common(scope, alive.filter(scope)) if walk_order else scope)
+    return parsed.apply(apply_search(qs, _query(params)))
 
 
 def contacts_matching(
-    user: User, params: Mapping[str, Any], *, parsed: ParsedFilters | None = None, trashed: bool = False
+    user: User,
+    params: Mapping[str, Any],
+    *,
+    parsed: ParsedFilters | None = None,
+    trashed: bool = False,
+    walk_order: bool = False,
 ) -> QuerySet[Contact]:
     params = params_with_view(user, params_of(params), FieldDefinition.Entity.CONTACT)
-    parsed = parsed or _valid(parse_contact_filters(user, params))
+    parsed = parsed or _valid(ContactFilters(user, walk_order=walk_order).parse(params))
     alive = Contact.objects.filter(deleted_at__isnull=not trashed)
     scope = contact_scope(user)
-    qs = alive.filter(unless_common(scope, alive.filter(scope)))
+    qs = alive.filter(unless_common(scope, alive.filter(scope)) if walk_order else scope)
     return parsed.apply(apply_search(qs, _query(params)))
 
 

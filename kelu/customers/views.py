@@ -120,13 +120,15 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         errors["sort"] = str(error)
         sort, sort_column, descending = listing.resolve_sort(entity, None, columns)
     language = filters.CustomerFilters if is_customers else filters.ContactFilters
-    parsed = language(user).parse(list_params)
+    parsed = language(user, walk_order=True).parse(list_params)
     errors.update(parsed.errors)
     if is_customers:
-        qs: Any = selectors.customers_matching(user, list_params, parsed=parsed).select_related("owner")
+        qs: Any = selectors.customers_matching(user, list_params, parsed=parsed, walk_order=True)
+        qs = qs.select_related("owner")
         qs = qs.prefetch_related("tags")
     else:
-        qs = selectors.contacts_matching(user, list_params, parsed=parsed).select_related("customer")
+        qs = selectors.contacts_matching(user, list_params, parsed=parsed, walk_order=True)
+        qs = qs.select_related("customer")
         qs = qs.prefetch_related("tags")
     size = PAGE_SIZE if is_customers else CONTACT_PAGE_SIZE
     page = keyset_page(
