@@ -439,6 +439,26 @@ class CustomerFilters(_Language):
             return ~Q(Exists(living)), [(values[-1], _("Has no contact"))]
         return Q(Exists(living)), [(values[-1], _("Has a contact"))]
 
+    def filter_no_points(self, values: list[str], params: Params) -> tuple[Q, list[tuple[str, str]]]:
+        """``no_points=1``: no phone, email or other contact detail, of its own or of a living contact."""
+        own = ContactPoint.objects.filter(customer_id=OuterRef("pk"))
+        of_contacts = ContactPoint.objects.filter(contact__customer_id=OuterRef("pk"), contact__deleted_at__isnull=True)
+        having = Q(Exists(own)) | Q(Exists(of_contacts))
+        if _flag(values):
+            return ~having, [(values[-1], _("Without any phone or email"))]
+        return having, [(values[-1], _("Has a phone or email"))]
+
+    def filter_missing(self, values: list[str], params: Params) -> tuple[Q, list[tuple[str, str]]]:
+        """``missing=<custom field key>``: the field has no value (any active custom field, e.g. a required one)."""
+        active = {d.key: d for d in FieldDefinition.objects.filter(entity=self.entity, is_active=True)}
+        condition, chips = Q(), []
+        for key in _split(values):
+            if key not in active:
+                raise FilterError(_("There is no custom field of this name."))
+            condition |= Q(**{f"custom__{key}__isnull": True}) | Q(**{f"custom__{key}": ""})
+            chips.append((key, _("Missing “%(label)s”") % {"label": active[key].label}))
+        return condition, chips
+
 
 class ContactFilters(_Language):
     entity = "contact"

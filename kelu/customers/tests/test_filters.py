@@ -223,3 +223,17 @@ def test_page_shows_removable_chips_and_empty_fields_are_dropped(owner, owner_cl
 def test_page_is_in_chinese_by_default(owner_client, book):
     page = owner_client.get("/customers/?stale_days=soon").content.decode()
     assert "请填写天数" in page
+
+
+def test_the_data_quality_reports_links_are_filters(owner, admin, owner_client, book):
+    from kelu.quality.selectors import cleanup_counts
+
+    services.field_definition_save(
+        actor=admin,
+        definition=FieldDefinition(entity="customer", key="tax_id", type="text", label_zh="税号", is_required=True),
+    )
+    assert names(owner, no_points="1") == ["丁公司", "丙公司"]
+    assert names(owner, missing="motto") == ["丁公司", "丙公司", "乙公司"]
+    for row in cleanup_counts(owner):
+        response = owner_client.get(f"/customers/?{row.query}")
+        assert response.status_code == 200 and b'data-testid="filter-errors"' not in response.content, row.query
