@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -811,7 +812,8 @@ def saved_view_pin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     view = _saved_view(request, pk)
     services.saved_view_pin(actor=request.user, view=view, pinned=request.POST.get("pinned") == "1")
     back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else view.get_absolute_url())
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return redirect(back if back and safe else view.get_absolute_url())
 
 
 @require_POST

@@ -133,3 +133,15 @@ def test_save_from_the_list_pin_and_count(owner, owner_client, records):
 def test_viewer_keeps_personal_views(viewer, bearer_client):
     response = bearer_client(viewer).post("/api/v1/saved-views/", {"entity": "contact", "name": "看"}, format="json")
     assert response.status_code == 201
+
+
+def test_view_pages_refuse_the_wrong_method_and_strange_redirects(owner, owner_client, shared_view):
+    assert owner_client.get(reverse("customers:view_create")).status_code == 405
+    assert owner_client.get(reverse("customers:view_delete", args=[shared_view.pk])).status_code == 405
+    assert owner_client.post(reverse("customers:view_count", args=[shared_view.pk])).status_code == 405
+    assert owner_client.post(reverse("customers:count")).status_code == 405
+    response = owner_client.post(
+        reverse("customers:view_pin", args=[shared_view.pk]), {"pinned": "1", "next": "//evil.example/"}
+    )
+    assert response["Location"] == f"/customers/?view={shared_view.pk}"
+    assert shared_view.pinned_by.filter(pk=owner.pk).exists()
