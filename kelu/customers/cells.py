@@ -81,3 +81,15 @@ def cell_html(cell: dict[str, Any], *, full: bool) -> SafeString:
         text = cell.get("text")
         html = escape("" if text is None else str(text))
     return mark_safe(html)  # every part escaped above
+
+
+def row_html(record: Any, row_cells: list[dict[str, Any]], *, selectable: bool) -> SafeString:
+    """A table row's cells (and its selection box): the template adds only the <tr>."""
+    parts = []
+    if selectable:
+        label = escape(_("Select %(name)s") % {"name": record.name})
+        box = f'<input class="form-check-input" type="checkbox" name="ids" value="{record.pk}" aria-label="{label}">'
+        parts.append(f"<td>{box}</td>")
+    for cell in row_cells:
+        parts.append(f'<td class="small">{cell["html"]}</td>' if cell["key"] == "phone" else f"<td>{cell['html']}</td>")
+    return mark_safe("".join(parts))  # every part escaped above

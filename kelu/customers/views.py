@@ -121,7 +121,8 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         errors["sort"] = str(error)
         sort, sort_column, descending = listing.resolve_sort(entity, None, columns)
     language = filters.CustomerFilters if is_customers else filters.ContactFilters
-    parsed = language(user, walk_order=True).parse(list_params)
+    options = list(ChoiceOption.objects.all()) if is_customers else []  # one read for labels, chips and the panel
+    parsed = language(user, walk_order=True, options=options).parse(list_params)
     errors.update(parsed.errors)
     if is_customers:
         qs: Any = selectors.customers_matching(user, list_params, parsed=parsed, walk_order=True)
@@ -139,14 +140,20 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     shown = listing.chosen_columns(entity, _last(params, "columns"), columns)
     layout = _last(params, "layout") if _last(params, "layout") in listing.LAYOUTS else "table"
     points = _first_points(entity, [row.pk for row in page.rows]) if any(c.key == "phone" for c in shown) else {}
-    labels = selectors.choice_labels() if is_customers else {}
+    labels: dict[str, dict[str, str]] = {}
+    for option in options:
+        labels.setdefault(option.field, {})[option.key] = option.label
     full = sees_full_contacts(request)
+    share_teams = _share_teams(user)
     # Record addresses from one reverse(): fifty reverse() calls cost more than the page's own query.
     base = reverse("customers:list") if is_customers else reverse("customers:contacts")
     rows = [
         {"record": record, "cells": _cells(record, shown, points, labels, url=f"{base}{record.pk}/", full=full)}
         for record in page.rows
     ]
+    can_write = user.role_id != "viewer"
+    for row in rows:  # the table's rows in one piece (see kelu/customers/cells.py)
+        row["html"] = cells.row_html(row["record"], row["cells"], selectable=is_customers and can_write)
     chips = [
         {"label": chip.label, "url": _url(params, **{chip.param: [v for v in params[chip.param] if v != chip.value]})}
         for chip in parsed.chips
@@ -174,13 +181,12 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         "chips": chips,
         "clear_url": _url({k: v for k, v in params.items() if k in ("sort", "columns", "layout")}),
         "errors": errors,
-        "panel": _filter_panel(request, entity, parsed.params, columns),
-        "open_panel": bool(errors),
+        "filter_form_url": reverse("customers:filters" if is_customers else "customers:contact_filters") + _url(params),
         "active_view": active_view,
         "views": list(selectors.saved_views_visible_to(user, entity).select_related("owner", "team")),
         "pinned_ids": set(user.pinned_views.filter(entity=entity).values_list("id", flat=True)),
-        "share_teams": _share_teams(user),
-        "can_write": user.role_id != "viewer",
+        "share_teams": share_teams,
+        "can_write": can_write,
         "can_export": is_customers and (user.is_admin or user.role.can_export),
     }
     if is_customers:
@@ -318,8 +324,43 @@ def _cells(
     return cells_of_row
 
 
+@require_safe
+def customer_filter_form(request: AuthenticatedRequest) -> HttpResponse:
+    return _filter_form(request, FieldDefinition.Entity.CUSTOMER)
+
+
+@require_safe
+def contact_filter_form(request: AuthenticatedRequest) -> HttpResponse:
+    return _filter_form(request, FieldDefinition.Entity.CONTACT)
+
+
+def _filter_form(request: AuthenticatedRequest, entity: str) -> HttpResponse:
+    """The filter form of a list, filled in with the list's parameters (htmx loads it when the panel opens)."""
+    is_customers = entity == FieldDefinition.Entity.CUSTOMER
+    params = _list_params(request.GET)
+    language = filters.CustomerFilters if is_customers else filters.ContactFilters
+    options = list(ChoiceOption.objects.all()) if is_customers else []
+    parsed = language(request.user, options=options).parse({k: v for k, v in params.items() if k != "view"})
+    columns = listing.available_columns(entity)
+    list_url = reverse("customers:list" if is_customers else "customers:contacts")
+    context = {
+        "entity": entity,
+        "params": params,
+        "panel": _filter_panel(request, entity, parsed.params, columns, options, _share_teams(request.user)),
+        "list_url": list_url,
+        "clear_url": list_url + _url({k: v for k, v in params.items() if k in ("sort", "columns", "layout")}),
+    }
+    template = "customers/_filter_form.html" if request.htmx else "customers/filter_form.html"
+    return render(request, template, context)
+
+
 def _filter_panel(
-    request: AuthenticatedRequest, entity: str, active: dict[str, list[str]], columns: dict[str, listing.Column]
+    request: AuthenticatedRequest,
+    entity: str,
+    active: dict[str, list[str]],
+    columns: dict[str, listing.Column],
+    options: list[ChoiceOption],
+    teams: list[Any],
 ) -> dict[str, Any]:
     """What the filter form offers, with the current values."""
     from kelu.accounts.models import Team, User
@@ -335,13 +376,16 @@ def _filter_panel(
         "values": {name: values(name) for name in active},
         "custom": definitions,
         "people": people,
-        "teams": list(Team.objects.all()[:100]) if user.role_id != "sales" else [],
+        "teams": teams if user.is_admin else list(Team.objects.all()[:100]) if user.role_id != "sales" else [],
     }
     if entity == FieldDefinition.Entity.CUSTOMER:
-        options: dict[str, list[tuple[str, str]]] = {}
-        for option in ChoiceOption.objects.filter(is_active=True):
-            options.setdefault(option.field, []).append((option.key, option.label))
-        panel["choices"] = [(field, label, options.get(field, [])) for field, label in ChoiceOption.Field.choices]
+        active_options: dict[str, list[tuple[str, str]]] = {}
+        for option in options:
+            if option.is_active:
+                active_options.setdefault(option.field, []).append((option.key, option.label))
+        panel["choices"] = [
+            (field, label, active_options.get(field, [])) for field, label in ChoiceOption.Field.choices
+        ]
         panel["kinds"] = Customer.Kind.choices
         panel["sizes"] = Customer.Size.choices
     return panel

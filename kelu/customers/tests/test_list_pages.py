@@ -168,3 +168,15 @@ def test_planner_hints_change_no_result(owner, teammate, crowd, monkeypatch):
     walked = [selectors.customers_matching(owner, q, walk_order=True).values_list("pk", flat=True) for q in queries]
     assert [sorted(pks) for pks in walked] == plain
     assert sorted(selectors.contacts_matching(teammate, {}, walk_order=True).values_list("pk", flat=True)) == contacts
+
+
+def test_filter_form_is_fetched_with_the_lists_values(admin, client_as, crowd):
+    client = client_as(admin)
+    page = client.get(reverse("customers:list") + "?level=a&sort=name").content.decode()
+    assert 'name="stale_days"' not in page  # not on every page view: htmx fetches it when the panel opens
+    form = client.get(reverse("customers:filters") + "?level=a&sort=name", headers={"HX-Request": "true"})
+    html = form.content.decode()
+    assert "<html" not in html and 'value="a" checked' in html and 'name="sort" value="name"' in html
+    assert 'action="/customers/"' in html
+    full = client.get(reverse("customers:contact_filters")).content.decode()
+    assert "<html" in full and 'name="decision_maker"' in full
