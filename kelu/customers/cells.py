@@ -53,16 +53,17 @@ def point_html(point: Point, *, full: bool) -> str:
     return body
 
 
-def tags_html(tags: Any) -> str:
-    return "".join(f'<span class="tag tag-{escape(tag.color)}">{escape(tag.name)}</span>' for tag in tags)
+def tags_html(tags: list[tuple[str, str]]) -> str:
+    """(name, colour) pairs as the tag badges of customers/_tags.html."""
+    return "".join(f'<span class="tag tag-{escape(color)}">{escape(name)}</span>' for name, color in tags)
 
 
-def name_html(record: Any, url: str, *, individual: bool = False) -> SafeString:
+def name_html(record: Any, url: str, tags: list[tuple[str, str]], *, individual: bool = False) -> SafeString:
     person = (
         f' <i class="bi bi-person text-body-secondary" title="{escape(_("Individual"))}"></i>' if individual else ""
     )
     link = f'<a href="{escape(url)}" class="fw-semibold">{escape(record.name)}</a>'
-    return mark_safe(f"{link}{person}<div>{tags_html(record.tags.all())}</div>")  # every part escaped above
+    return mark_safe(f"{link}{person}<div>{tags_html(tags)}</div>")  # every part escaped above
 
 
 def cell_html(cell: dict[str, Any], *, full: bool) -> SafeString:

@@ -126,18 +126,20 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     errors.update(parsed.errors)
     if is_customers:
         qs: Any = selectors.customers_matching(user, list_params, parsed=parsed, walk_order=True)
-        qs = qs.select_related("owner")
-        qs = qs.prefetch_related("tags")
     else:
         qs = selectors.contacts_matching(user, list_params, parsed=parsed, walk_order=True)
-        qs = qs.select_related("customer")
-        qs = qs.prefetch_related("tags")
+    shown = listing.chosen_columns(entity, _last(params, "columns"), columns)
+    # What no column shows stays in the database (notes can be long; custom is JSON to decode).
+    unread = ["notes", "name_initials", "version", "created_by"]
+    unread += ["address", "website"] if is_customers else ["wechat", "birthday", "is_primary", "is_decision_maker"]
+    if not any(column.definition for column in shown):
+        unread.append("custom")
+    qs = qs.defer(*unread)
     size = PAGE_SIZE if is_customers else CONTACT_PAGE_SIZE
     page = keyset_page(
         qs, sort_column.sort, descending=descending, cursor=_last(params, "cursor"), size=size,
         nullable=sort_column.nullable,
     )  # fmt: skip
-    shown = listing.chosen_columns(entity, _last(params, "columns"), columns)
     layout = _last(params, "layout") if _last(params, "layout") in listing.LAYOUTS else "table"
     points = _first_points(entity, [row.pk for row in page.rows]) if any(c.key == "phone" for c in shown) else {}
     labels: dict[str, dict[str, str]] = {}
@@ -147,10 +149,12 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     share_teams = _share_teams(user)
     # Record addresses from one reverse(): fifty reverse() calls cost more than the page's own query.
     base = reverse("customers:list") if is_customers else reverse("customers:contacts")
+    related = _related_names(entity, page.rows, shown)
     rows = [
-        {"record": record, "cells": _cells(record, shown, points, labels, url=f"{base}{record.pk}/", full=full)}
+        {"record": record, "cells": _cells(record, shown, points, labels, related, url=f"{base}{record.pk}/",
+                                           full=full)}
         for record in page.rows
-    ]
+    ]  # fmt: skip
     can_write = user.role_id != "viewer"
     for row in rows:  # the table's rows in one piece (see kelu/customers/cells.py)
         row["html"] = cells.row_html(row["record"], row["cells"], selectable=is_customers and can_write)
@@ -280,11 +284,37 @@ def _first_points(entity: str, ids: list[int]) -> dict[int, dict[str, cells.Poin
     return found
 
 
+def _related_names(entity: str, records: list[Any], shown: list[listing.Column]) -> dict[str, dict[int, Any]]:
+    """Tags, owners, teams and customers of a page's records as plain values, one small query each: model
+    instances through joins and prefetches cost more than the page's own query."""
+    from kelu.accounts.models import Team, User
+
+    keys = {column.key for column in shown}
+    ids = [record.pk for record in records]
+    through = (Customer if entity == FieldDefinition.Entity.CUSTOMER else Contact).tags.through
+    tags: dict[int, list[tuple[str, str]]] = {}
+    links = through.objects.filter(**{f"{entity}_id__in": ids}).order_by("tag__name")
+    for record_id, name, color in links.values_list(f"{entity}_id", "tag__name", "tag__color"):
+        tags.setdefault(record_id, []).append((name, color))
+    related: dict[str, dict[int, Any]] = {"tags": tags}
+    if "owner" in keys:
+        owner_ids = {record.owner_id for record in records if record.owner_id}
+        related["owner"] = {user.pk: str(user) for user in User.objects.filter(pk__in=owner_ids)}
+    if "team" in keys:
+        team_ids = {record.team_id for record in records if record.team_id}
+        related["team"] = dict(Team.objects.filter(pk__in=team_ids).values_list("id", "name"))
+    if "customer" in keys:
+        customer_ids = {record.customer_id for record in records if record.customer_id}
+        related["customer"] = dict(Customer.objects.filter(pk__in=customer_ids).values_list("id", "name"))
+    return related
+
+
 def _cells(
     record: Any,
     shown: list[listing.Column],
     points: dict[int, dict[str, cells.Point]],
     labels: dict[str, Any],
+    related: dict[str, dict[int, Any]],
     *,
     url: str,
     full: bool,
@@ -294,11 +324,12 @@ def _cells(
         key = column.key
         cell: dict[str, Any] = {"key": key, "label": column.label}
         if key == "name":
-            cell["html"] = cells.name_html(record, url, individual=getattr(record, "kind", "") == "individual")
+            tags = related["tags"].get(record.pk, [])
+            cell["html"] = cells.name_html(record, url, tags, individual=getattr(record, "kind", "") == "individual")
             cells_of_row.append(cell)
             continue
         if key == "tags":
-            cell["tags"] = record.tags.all()
+            cell["tags"] = related["tags"].get(record.pk, [])
         elif key == "phone":
             cell["points"] = [p for p in (points.get(record.pk, {}).get(k) for k in ("phone", "email")) if p]
         elif column.definition is not None:
@@ -309,12 +340,12 @@ def _cells(
         elif key in ("kind", "size"):
             cell["text"] = getattr(record, f"get_{key}_display")()
         elif key == "owner":
-            cell["text"] = str(record.owner) if record.owner_id else _("Public pool")
+            cell["text"] = related["owner"].get(record.owner_id, "") if record.owner_id else _("Public pool")
         elif key == "team":
-            cell["text"] = str(record.team) if record.team_id else ""
+            cell["text"] = related["team"].get(record.team_id, "") if record.team_id else ""
         elif key == "customer":
-            cell["text"] = record.customer.name if record.customer_id else ""
-            cell["url"] = record.customer.get_absolute_url() if record.customer_id else ""
+            cell["text"] = related["customer"].get(record.customer_id, "") if record.customer_id else ""
+            cell["url"] = f"{reverse('customers:list')}{record.customer_id}/" if record.customer_id else ""
         elif key in ("created", "updated", "last_contacted", "next_follow_up"):
             cell["moment"] = getattr(record, "updated_at" if key == "updated" else f"{key}_at")
         else:
