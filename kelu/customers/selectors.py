@@ -134,7 +134,7 @@ def _valid(parsed: ParsedFilters) -> ParsedFilters:
 
 def saved_views_visible_to(user: User, entity: str | None = None) -> QuerySet[SavedView]:
     """The user's own views and the views shared with one of their teams."""
-    qs = SavedView.objects.filter(Q(owner=user) | Q(team__in=user.teams.all())).distinct()
+    qs = SavedView.objects.filter(Q(owner=user) | Q(team__in=user.teams.all()))
     return qs.filter(entity=entity) if entity else qs
 
 

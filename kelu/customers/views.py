@@ -101,10 +101,9 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     user = request.user
     is_customers = entity == FieldDefinition.Entity.CUSTOMER
     params = _list_params(request.GET)
+    # The filter form sends its empty fields too: the address is shown without them.
     if not request.htmx and any(not value.strip() for values in request.GET.lists() for value in values[1]):
-        return redirect(
-            request.path + _url(params, cursor=_last(params, "cursor"))
-        )  # the filter form sends its empty fields too
+        return redirect(request.path + _url(params, cursor=_last(params, "cursor")))
     active_view = None
     if "view" in params:
         active_view = selectors.saved_views_visible_to(user, entity).filter(pk=_int(params["view"][-1])).first()
