@@ -180,3 +180,29 @@ def test_filter_form_is_fetched_with_the_lists_values(admin, client_as, crowd):
     assert 'action="/customers/"' in html
     full = client.get(reverse("customers:contact_filters")).content.decode()
     assert "<html" in full and 'name="decision_maker"' in full
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_sorting_by_a_custom_number_pages_through_every_row(admin, owner, client_as, monkeypatch, descending):
+    from kelu.customers import views
+    from kelu.customers.models import FieldDefinition
+
+    services.field_definition_save(
+        actor=admin,
+        definition=FieldDefinition(entity="customer", key="revenue", type="decimal", label_zh="营收", show_in_list=True),
+    )
+    values = ["5", "12.5", None, "100", "12.5", None, "7"]
+    for index, value in enumerate(values):
+        custom = {"revenue": value} if value is not None else None
+        services.customer_create(actor=owner, values={"name": f"营收{index}"}, custom=custom)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    client = client_as(owner)
+    url, seen = reverse("customers:list") + f"?sort={'-' if descending else ''}cf_revenue", []
+    while url:
+        page = client.get(url).content.decode()
+        seen += re.findall(r'class="fw-semibold">(营收\d)<', page)
+        found = re.search(r'href="(\?[^"]*cursor=[^"]+)" data-testid="next-page"', page)
+        url = reverse("customers:list") + found.group(1).replace("&amp;", "&") if found else ""
+    assert sorted(seen) == sorted(f"营收{i}" for i in range(7))
+    numbers = [float(values[int(name[-1])]) for name in seen if values[int(name[-1])] is not None]
+    assert numbers == sorted(numbers, reverse=descending)  # numeric order, not text ("100" after "12.5")
