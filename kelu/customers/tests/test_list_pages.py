@@ -189,7 +189,7 @@ def test_sorting_by_a_custom_number_pages_through_every_row(admin, owner, client
 
     services.field_definition_save(
         actor=admin,
-        definition=FieldDefinition(entity="customer", key="revenue", type="decimal", label_zh="营收", show_in_list=True),
+        definition=FieldDefinition(entity="customer", key="revenue", type="decimal", label_zh="营收"),
     )
     values = ["5", "12.5", None, "100", "12.5", None, "7"]
     for index, value in enumerate(values):
