@@ -128,14 +128,21 @@ def _date_range(path: str, operator: str, values: list[str]) -> Q:
     return Q(**{f"{path}__lt": _moment(value, end_of_day=False)})
 
 
+LIMIT = Decimal(10) ** 18  # beyond a 64-bit integer the databases refuse the comparison itself
+
+
 def _number(value: str, *, whole: bool) -> Decimal:
     try:
         number = Decimal(value.replace(",", ""))
     except InvalidOperation:
         number = Decimal("NaN")
-    if not number.is_finite() or (whole and number != number.to_integral_value()):
+    if not number.is_finite() or abs(number) >= LIMIT or (whole and number != number.to_integral_value()):
         raise FilterError(_("Use a whole number.") if whole else _("Use a number."))
     return number
+
+
+def _is_id(value: str) -> bool:
+    return value.isdigit() and len(value) <= 18
 
 
 class _Language:
@@ -322,7 +329,7 @@ class _Language:
             for item in _split(values):
                 if item == "me":
                     ids.append(self.user.pk)
-                elif item.isdigit():
+                elif _is_id(item):
                     ids.append(int(item))
                 else:
                     raise FilterError(_("Use a user id or me."))
@@ -396,7 +403,7 @@ class CustomerFilters(_Language):
             if item == "none":
                 condition |= Q(team__isnull=True)
                 chips.append((item, f"{_('Team')}: {_('none')}"))
-            elif item.isdigit():
+            elif _is_id(item):
                 condition |= Q(team_id=int(item))
                 chips.append((item, f"{_('Team')}: {names.get(int(item), item)}"))
             else:
@@ -483,7 +490,7 @@ class ContactFilters(_Language):
             if item == "none":
                 condition |= Q(customer__isnull=True)
                 chips.append((item, _("No customer")))
-            elif item.isdigit():
+            elif _is_id(item):
                 condition |= Q(customer_id=int(item))
                 chips.append((item, f"{_('Customer')}: {item}"))
             else:
@@ -522,7 +529,7 @@ def _owner_condition(user: User, values: list[str], *, prefix: str) -> tuple[Q, 
             condition |= Q(**{f"{prefix}owner_id__in": team_member_ids(user) or [user.pk]})
         elif item == "pool":
             condition |= Q(**{f"{prefix}owner__isnull": True})
-        elif item.isdigit():
+        elif _is_id(item):
             condition |= Q(**{f"{prefix}owner_id": int(item)})
         else:
             raise FilterError(_("Use me, team, pool or a user id."))

@@ -143,7 +143,7 @@ def params_with_view(user: User, params: dict[str, list[str]], entity: str) -> d
     raw = (params.get("view") or [""])[-1]
     if not raw:
         return params
-    view = saved_views_visible_to(user, entity).filter(pk=int(raw) if raw.isdigit() else -1).first()
+    view = saved_views_visible_to(user, entity).filter(pk=int(raw) if raw.isdigit() and len(raw) <= 18 else -1).first()
     if view is None:
         raise ValidationError({"view": [_("There is no such saved view.")]})
     merged = params_of(view.filters)

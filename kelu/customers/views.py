@@ -209,7 +209,7 @@ def _next_sort(current: str, key: str) -> str:
 
 
 def _int(raw: str) -> int:
-    return int(raw) if raw.isdigit() else -1
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else -1
 
 
 def _last(params: dict[str, list[str]], name: str) -> str | None:
@@ -842,7 +842,7 @@ def _apply_list_state(view: SavedView, list_query: str) -> None:
 
 
 def _team_id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    return _int(raw) if raw else None
 
 
 @require_POST

@@ -237,3 +237,18 @@ def test_the_data_quality_reports_links_are_filters(owner, admin, owner_client, 
     for row in cleanup_counts(owner):
         response = owner_client.get(f"/customers/?{row.query}")
         assert response.status_code == 200 and b'data-testid="filter-errors"' not in response.content, row.query
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "owner=99999999999999999999999",
+        "team=99999999999999999999999",
+        "cf_staff__gte=1e30",
+        "cf_revenue=1e999",
+        "view=99999999999999999999999",
+    ],
+)
+def test_huge_numbers_are_refused_not_crashed_on(owner_api, book, query):
+    response = owner_api.get(f"/api/v1/customers/?{query}")
+    assert response.status_code == 400 and query.split("=")[0] in response.json()["errors"]
