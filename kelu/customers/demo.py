@@ -750,5 +750,15 @@ def generate(
         result.seconds = time.perf_counter() - started
         if progress:
             progress(result)
+    _refresh_statistics()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _refresh_statistics() -> None:
+    """PostgreSQL plans from statistics that autovacuum refreshes only some time after a bulk load; until then it
+    takes a table of a million rows for an empty one and picks plans accordingly. (SQLite keeps none unless asked,
+    and the list queries are shaped for that: kelu/core/planner.py.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

@@ -191,7 +191,7 @@ def test_sorting_by_a_custom_number_pages_through_every_row(admin, owner, client
         actor=admin,
         definition=FieldDefinition(entity="customer", key="revenue", type="decimal", label_zh="营收"),
     )
-    values = ["5", "12.5", None, "100", "12.5", None, "7"]
+    values: list[str | None] = ["5", "12.5", None, "100", "12.5", None, "7"]
     for index, value in enumerate(values):
         custom = {"revenue": value} if value is not None else None
         services.customer_create(actor=owner, values={"name": f"营收{index}"}, custom=custom)
@@ -204,5 +204,5 @@ def test_sorting_by_a_custom_number_pages_through_every_row(admin, owner, client
         found = re.search(r'href="(\?[^"]*cursor=[^"]+)" data-testid="next-page"', page)
         url = reverse("customers:list") + found.group(1).replace("&amp;", "&") if found else ""
     assert sorted(seen) == sorted(f"营收{i}" for i in range(7))
-    numbers = [float(values[int(name[-1])]) for name in seen if values[int(name[-1])] is not None]
+    numbers = [float(value) for name in seen if (value := values[int(name[-1])]) is not None]
     assert numbers == sorted(numbers, reverse=descending)  # numeric order, not text ("100" after "12.5")
