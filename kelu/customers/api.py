@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -677,8 +677,6 @@ class SavedViewViewSet(
 
     serializer_class = SavedViewSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    # A view is a preference of one's own, like a token: read-only roles keep theirs too.
-    permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):

@@ -667,8 +667,9 @@ def _collect_model_errors(instance: Model, errors: dict[str, list[Any]]) -> None
 
 
 # --- saved views -----------------------------------------------------------------------------------------------------
-# Anyone may keep views of their own (they hold list parameters, not data). Managers share with their own teams,
-# administrators with any team; a shared view runs inside each viewer's own scope (selectors.customers_matching).
+# Anyone who writes may keep views of their own (read-only roles use the views shared with their teams). Managers
+# share with their own teams, administrators with any team; a shared view runs inside each user's own scope
+# (selectors.customers_matching).
 
 
 def _saved_view_errors(view: SavedView) -> dict[str, list[Any]]:
@@ -717,6 +718,7 @@ def _saved_view_errors(view: SavedView) -> dict[str, list[Any]]:
 @transaction.atomic
 def saved_view_save(*, actor: User, view: SavedView, pinned: bool | None = None) -> SavedView:
     """Create a view (the actor owns it) or change one of the actor's views; ``pinned`` pins it for the actor."""
+    _require_writer(actor)
     if view.pk is None:
         view.owner = actor
     elif view.owner_id != actor.pk:
@@ -732,6 +734,7 @@ def saved_view_save(*, actor: User, view: SavedView, pinned: bool | None = None)
 
 def saved_view_pin(*, actor: User, view: SavedView, pinned: bool) -> None:
     """Pin a view the actor can see to their sidebar, or unpin it (only for themselves)."""
+    _require_writer(actor)
     if pinned:
         view.pinned_by.add(actor)
     else:

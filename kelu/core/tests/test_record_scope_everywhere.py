@@ -15,7 +15,7 @@ from kelu.accounts.models import ApiToken
 from kelu.accounts.services import token_create
 from kelu.core.tests.endpoints import Pattern, url_patterns
 from kelu.customers import services
-from kelu.customers.models import Contact, ContactPoint, Customer, CustomerShare
+from kelu.customers.models import Contact, ContactPoint, Customer, CustomerShare, SavedView
 from kelu.exports.models import ExportJob
 from kelu.quality import services as quality
 from kelu.quality.models import BulkEdit, Merge
@@ -65,6 +65,7 @@ def victim(owner, teammate) -> dict[str, Any]:
     merge = quality.customers_merge(actor=owner, survivor=twin, others=[merged_away])
     bulk = BulkEdit.objects.create(actor=owner, action="level", value={"value": "b"}, ids=[customer.pk])
     export = ExportJob.objects.create(actor=owner, format="csv", selection={"ids": [customer.pk]})
+    view = SavedView.objects.create(owner=owner, entity="customer", name=f"{VICTIM_NAME}视图", filters={"level": ["a"]})
     return {
         "customer": customer.pk,
         "contact": contact.pk,
@@ -77,6 +78,7 @@ def victim(owner, teammate) -> dict[str, Any]:
         "merge": merge.pk,
         "bulk": bulk.pk,
         "export": export.pk,
+        "saved_view": view.pk,
     }
 
 
@@ -88,6 +90,8 @@ def _values(pattern: Pattern, victim: dict[str, Any]) -> dict[str, Any] | None:
     for kind in ("merge", "bulk", "export"):
         if kind in name:
             return {param: victim[kind] for param in pattern.params}
+    if name.startswith(("customers:view_", "api:saved-views")):
+        return {param: victim["saved_view"] for param in pattern.params}
     contact_route = "contact" in name
     trash_route = "trash" in name or name.endswith("-restore")
     values: dict[str, Any] = {}
@@ -146,6 +150,7 @@ def _request(client: Client, method: str, path: str, victim: dict[str, Any]) -> 
 def test_every_parameter_is_known():
     victim = {key: 1 for key in ("customer", "contact", "trashed", "trashed_contact")}
     victim |= {"customer_history": 1, "contact_history": 1, "user": 1, "token": 1, "merge": 1, "bulk": 1, "export": 1}
+    victim |= {"saved_view": 1}
     unknown = [str(p) for p in PATTERNS if p.params and _values(p, victim) is None]
     assert not unknown, f"Teach _values() which records these patterns name: {unknown}"
 

@@ -130,9 +130,12 @@ def test_save_from_the_list_pin_and_count(owner, owner_client, records):
     assert ">1<" in badge
 
 
-def test_viewer_keeps_personal_views(viewer, bearer_client):
-    response = bearer_client(viewer).post("/api/v1/saved-views/", {"entity": "contact", "name": "看"}, format="json")
-    assert response.status_code == 201
+def test_viewer_uses_shared_views_but_saves_none(viewer, bearer_client, client_as, shared_view):
+    """Read-only roles change nothing but their own account (kelu/core/permissions.py)."""
+    api = bearer_client(viewer)
+    assert api.post("/api/v1/saved-views/", {"entity": "contact", "name": "看"}, format="json").status_code == 403
+    assert api.get(f"/api/v1/customers/?view={shared_view.pk}").status_code == 200
+    assert client_as(viewer).post(reverse("customers:view_create"), {"name": "看"}).status_code == 403
 
 
 def test_view_pages_refuse_the_wrong_method_and_strange_redirects(owner, owner_client, shared_view):
