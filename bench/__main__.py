@@ -6,6 +6,7 @@ results to docs/benchmarks.md. Targets are checked here, never in the unit tests
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +39,35 @@ def build(size: int, env: dict[str, str]) -> dict:
     return result
 
 
-def measure(env: dict[str, str], rounds: int, only: str = "") -> list[tuple[str, str, float, float]]:
+@contextlib.contextmanager
+def _data_dir(keep: str | None, name: str) -> Iterator[str]:
+    if keep:
+        path = Path(keep) / name
+        path.mkdir(parents=True, exist_ok=True)
+        yield str(path)
+    else:
+        with tempfile.TemporaryDirectory(prefix="kelu-bench-") as data_dir:
+            yield data_dir
+
+
+def _counts(built: dict) -> dict:
+    return {key: value for key, value in built.items() if key not in ("wall_seconds", "reused")}
+
+
+def build_or_reuse(size: int, env: dict[str, str], marker: Path | None) -> dict:
+    """Build the database, or reuse the one a kept earlier run built for the same size (migrated to this code)."""
+    if marker and marker.exists():
+        built = json.loads(marker.read_text())
+        if built.get("customers") == size:
+            kelu(env, "init")
+            return {**built, "reused": True}
+    built = build(size, env)
+    if marker:
+        marker.write_text(json.dumps(built))
+    return built
+
+
+def measure(env: dict[str, str], rounds: int, parts: set[str]) -> list[tuple[str, str, float, float]]:
     """Run in a child process so Django is configured for the benchmark's own database."""
     code = f"""
 import json, os, statistics, time, django
@@ -59,7 +89,7 @@ def timed(client, url, rounds):
     samples.sort()
     return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
-ONLY = {only!r}
+PARTS = {sorted(parts)!r}
 results = []
 with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
     for username in ("admin", "bench_sales"):
@@ -72,8 +102,9 @@ with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
             ("API customers, first page (50)", "/api/v1/customers/"),
             ("contacts A–Z, letter Z", "/contacts/?letter=Z"),
         ]
-        cases = cases[:1] if ONLY == "lists" else cases
-        cases += list_cases(User.objects.get(username=username))
+        cases = cases if "pages" in PARTS else cases[:1]
+        if "lists" in PARTS:
+            cases += list_cases(User.objects.get(username=username))
         for label, url in cases:
             p50, p95 = timed(client, url, {rounds})
             results.append((username, label, p50, p95))
@@ -175,6 +206,121 @@ print(json.dumps(rows, ensure_ascii=False))
 """
 
 
+SEARCH = """
+import json, os, random, statistics, time, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "kelu.settings"
+django.setup()
+from django.db import connection
+from django.test import Client
+from django.test.utils import override_settings
+from kelu.accounts.models import User
+from kelu.customers.models import Contact, ContactPoint, Customer
+
+ROUNDS = {rounds}
+rng = random.Random(20261130)
+
+
+def sample(model, fields, count, **filters):
+    # Random primary keys rather than ORDER BY RANDOM(), which sorts the whole table.
+    top = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    rows = []
+    while len(rows) < count and top:
+        picks = [rng.randint(1, top) for _ in range(count * 4)]
+        rows += list(model.objects.filter(pk__in=picks, **filters).values_list(*fields))
+    return rows[:count]
+
+
+def han(text):
+    return "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
+people = [(han(n), p, i) for n, p, i in sample(Contact, ["name", "name_pinyin", "name_initials"], ROUNDS * 3)]
+people = [row for row in people if len(row[0]) >= 2][:ROUNDS]
+companies = [han(n) for (n,) in sample(Customer, ["name"], ROUNDS * 2, kind="company")]
+companies = [name for name in companies if len(name) >= 6][:ROUNDS]
+phones = sample(ContactPoint, ["normalized"], ROUNDS, kind="phone")
+phones = ["".join(ch for ch in v if ch.isdigit()) for (v,) in phones]
+emails = [v.split("@")[0] for (v,) in sample(ContactPoint, ["normalized"], ROUNDS, kind="email")]
+
+
+def slice_of(text, size):
+    start = rng.randint(0, len(text) - size)
+    return text[start:start + size]
+
+
+cases = {{
+    "1 Chinese character": [rng.choice(name) for name, _p, _i in people],
+    "2 Chinese characters": [name[:2] for name, _p, _i in people],
+    "3+ Chinese characters (from a company name)": [slice_of(name, rng.randint(3, 4)) for name in companies],
+    "pinyin initials": [initials for _n, _p, initials in people],
+    "full pinyin": [pinyin for _n, pinyin, _i in people],
+    "phone, last 4 digits": [digits[-4:] for digits in phones],
+    "phone, 8 digits": [digits[-10:-2] for digits in phones],
+    "email fragment": [local[:6] for local in emails],
+}}
+
+
+def timed(fn, queries):
+    fn(queries[0])
+    samples = []
+    for query in queries:
+        t = time.perf_counter()
+        fn(query)
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
+
+
+def like_scan(query):
+    # The ceiling to beat: an unindexed LIKE over the same names and pinyin, stopping at 20 like the search does.
+    pattern = f"%{{query}}%"
+    with connection.cursor() as cursor:
+        for table in ("customers_customer", "customers_contact"):
+            cursor.execute(
+                f"SELECT id FROM {{table}} WHERE name LIKE %s OR name_pinyin LIKE %s LIMIT 20", [pattern, pattern]
+            )
+            cursor.fetchall()
+
+
+results = []
+with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
+    for username in ("admin", "bench_sales"):
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+
+        def api(query):
+            response = client.get("/api/v1/search/", {{"q": query, "limit": 20}})
+            assert response.status_code == 200, (query, response.status_code)
+
+        for label, queries in cases.items():
+            p50, p95 = timed(api, queries)
+            results.append((username, label, p50, p95, queries[:3]))
+for label in ("3+ Chinese characters (from a company name)", "full pinyin"):
+    p50, p95 = timed(like_scan, cases[label])
+    results.append(("(SQL)", f"LIKE '%q%' scan, {{label}}", p50, p95, cases[label][:3]))
+print(json.dumps(results, ensure_ascii=False))
+"""
+
+
+def measure_search(env: dict[str, str], rounds: int) -> list[tuple[str, str, float, float, list[str]]]:
+    """Search latency per kind of query through the API, and the LIKE-scan ceiling (in a child process)."""
+    code = SEARCH.format(rounds=rounds)
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True).stdout
+    return [tuple(row) for row in json.loads(out.strip().splitlines()[-1])]
+
+
+def search_table(rows: list[tuple[str, str, float, float, list[str]]]) -> list[str]:
+    """The search rows, each with its ratio to the LIKE scan where the issue sets one (3+ characters, pinyin)."""
+    ceilings = {label.split(", ", 1)[1]: p50 for user, label, p50, _p95, _q in rows if user == "(SQL)"}
+    ceilings["pinyin initials"] = ceilings.get("full pinyin", 0.0)
+    lines = ["\n| user | search (API, top 20) | p50 ms | p95 ms | LIKE scan ÷ search (p50) | sample queries |",
+             "| --- | --- | ---: | ---: | ---: | --- |"]  # fmt: skip
+    for user, label, p50, p95, queries in rows:
+        ratio = f"{ceilings[label] / p50:.0f}×" if user != "(SQL)" and label in ceilings and p50 else ""
+        lines.append(f"| {user} | {label} | {p50:.1f} | {p95:.1f} | {ratio} | {' · '.join(queries)} |")
+    return lines
+
+
 def measure_quality(env: dict[str, str]) -> list[tuple[str, str, str]]:
     """Duplicate finder, as-you-type check, merge and export on the benchmark database (in a child process)."""
     out = subprocess.run([sys.executable, "-c", QUALITY], env=env, check=True, capture_output=True, text=True).stdout
@@ -185,12 +331,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--only", choices=["lists"], default="", help="measure only the list pages (and the ceiling)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["pages", "lists", "search", "quality"],
+        help="measure only these (repeatable)",
+    )
+    parser.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="build the databases under DIR and keep them: a later run with the same DIR and size measures again "
+        "(after migrating) without rebuilding",
+    )
     args = parser.parse_args()
+    parts = set(args.only or ["pages", "lists", "search", "quality"])
     targets = [("SQLite", None)]
     if os.environ.get("KELU_BENCH_POSTGRES_URL"):
         targets.append(("PostgreSQL", os.environ["KELU_BENCH_POSTGRES_URL"]))
-    command = f"python -m bench --size {args.size} --only lists" if args.only else f"make bench BENCH_SIZE={args.size}"
+    command = f"make bench BENCH_SIZE={args.size}"
+    if args.only:
+        command = f"make setup && .venv/bin/python -m bench --size {args.size}" + "".join(
+            f" --only {part}" for part in args.only
+        )
     lines = [
         f"\n## {datetime.datetime.now():%Y-%m-%d %H:%M} — {args.size:,} customers",
         f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
@@ -198,21 +360,26 @@ def main() -> int:
         f"{args.rounds} rounds after one warm-up.\n",
     ]
     for name, url in targets:
-        with tempfile.TemporaryDirectory(prefix="kelu-bench-") as data_dir:
+        with _data_dir(args.keep, name) as data_dir:
             env = {**os.environ, "KELU_DATA_DIR": data_dir, "KELU_TESTING": "0"}
             env.pop("KELU_DATABASE_URL", None)
             if url:
                 env["KELU_DATABASE_URL"] = url
-            built = build(args.size, env)
-            rows = measure(env, args.rounds, args.only)
-            quality = [] if args.only else measure_quality(env)
+            built = build_or_reuse(args.size, env, Path(data_dir) / "bench-built.json" if args.keep else None)
+            rows = measure(env, args.rounds, parts) if parts & {"pages", "lists"} else []
+            searched = measure_search(env, args.rounds) if "search" in parts else []
+            quality = measure_quality(env) if "quality" in parts else []
         lines.append(f"\n### {name}\n")
         lines.append(
-            f"`kelu demo --customers {args.size}`: {built.get('wall_seconds')} s "
-            f"({json.dumps({k: v for k, v in built.items() if k != 'wall_seconds'}, ensure_ascii=False)})\n"
+            f"`kelu demo --customers {args.size}`: {built.get('wall_seconds')} s"
+            f"{' (an earlier build, reused)' if built.get('reused') else ''} "
+            f"({json.dumps(_counts(built), ensure_ascii=False)})\n"
         )
-        lines.append("| user | request | p50 ms | p95 ms |\n| --- | --- | ---: | ---: |")
-        lines += [f"| {user} | {label} | {p50:.1f} | {p95:.1f} |" for user, label, p50, p95 in rows]
+        if rows:
+            lines.append("| user | request | p50 ms | p95 ms |\n| --- | --- | ---: | ---: |")
+            lines += [f"| {user} | {label} | {p50:.1f} | {p95:.1f} |" for user, label, p50, p95 in rows]
+        if searched:
+            lines += search_table(searched)
         if quality:
             lines.append("\n| data quality and export | measured | target |\n| --- | --- | --- |")
             lines += [f"| {label} | {value} | {target} |" for label, value, target in quality]

@@ -287,6 +287,41 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    """Search customers and contacts as a user would (default: an administrator)."""
+    from kelu.accounts.models import User
+    from kelu.search.selectors import search
+
+    username = args.user
+    user = User.objects.filter(**({"username": username} if username else {"role_id": "admin", "is_active": True}))
+    actor = user.order_by("pk").first()
+    if actor is None:
+        raise CLIError(f"no such user: {username}" if username else "there is no administrator yet: run kelu init")
+    hits = search(actor, args.query, limit=args.limit)
+    results = [
+        {"type": hit.type, "id": hit.record.pk, "name": hit.record.name, "matched": hit.field,
+         "customer": {"id": hit.customer.pk, "name": hit.customer.name} if hit.customer else None}
+        for hit in hits
+    ]  # fmt: skip
+    lines = [f"{r['type']:8} {r['id']:>8}  {r['name']}  ({r['matched']})" for r in results] or ["No matches."]
+    _emit(args, {"results": results}, "\n".join(lines))
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Rebuild the search index from the records (after restoring a backup made by copying tables, say)."""
+    import time
+
+    from kelu.search import index
+
+    started = time.perf_counter()
+    counts = index.rebuild()
+    seconds = round(time.perf_counter() - started, 1)
+    text = f"Indexed {counts['customer']:,} customers and {counts['contact']:,} contacts in {seconds} s."
+    _emit(args, {**counts, "seconds": seconds}, text)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -357,6 +392,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--encoding", default="utf-8", choices=["utf-8", "gbk"], help="CSV encoding")
     export.add_argument("--user", help="export what this user may see (default: an administrator)")
     export.add_argument("-o", "--output", required=True, help="file to write")
+
+    search = add("search", cmd_search, "search customers and contacts (names, pinyin, phones, emails, tags, notes)")
+    search.add_argument("query")
+    search.add_argument("--user", help="search as this user, within what they may see (default: an administrator)")
+    search.add_argument("--limit", type=int, default=20)
+    add("reindex", cmd_reindex, "rebuild the search index")
 
     manage = add("manage", cmd_manage, "run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

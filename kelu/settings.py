@@ -271,6 +271,7 @@ SPECTACULAR_SETTINGS = {
         "AuditActionEnum": "kelu.accounts.models.AuditEvent.Action",
         "RoleEnum": "kelu.accounts.models.Role.Key",
         "BulkEditActionEnum": "kelu.quality.models.BulkEdit.Action",
+        "SearchResultTypeEnum": "kelu.search.api.TYPES",
     },
 }
 

@@ -9,6 +9,7 @@ from kelu.core import views as core_views
 from kelu.customers import api as customers_api
 from kelu.exports import api as exports_api
 from kelu.quality import api as quality_api
+from kelu.search import api as search_api
 
 router = SimpleRouter()
 router.register("customers", customers_api.CustomerViewSet, basename="customers")
@@ -36,6 +37,7 @@ api_v1 = [
     path("roles/", accounts_api.roles, name="roles"),
     path("roles/<slug:key>/", accounts_api.role_detail, name="roles-detail"),
     path("audit/", audit_views.audit_api, name="audit"),
+    path("search/", search_api.search_view, name="search"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's page carries inline styles; the relaxation is limited to this page.
     path(
@@ -51,6 +53,7 @@ urlpatterns = [
     path("accounts/", include("kelu.accounts.urls")),
     path("quality/", include("kelu.quality.urls")),
     path("exports/", include("kelu.exports.urls")),
+    path("search/", include("kelu.search.urls")),
     path("settings/", include("kelu.customers.settings_urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("healthz", core_views.healthz, name="healthz"),

@@ -38,19 +38,22 @@ def has_han(text: str) -> bool:
 
 
 @lru_cache(maxsize=200_000)
-def pinyin_of(text: str) -> tuple[str, str]:
-    """(full pinyin, initials) of a name, lower-case without spaces: 张伟 → ("zhangwei", "zw").
+def pinyin_syllables(text: str) -> tuple[str, ...]:
+    """The pinyin of a name one syllable per Chinese character, lower-case: 张伟 → ("zhang", "wei").
 
-    Latin words keep their letters (Emily Chen → "emilychen", "ec"); names repeat a lot, hence the cache.
+    Latin words stay whole (Emily Chen → ("emily", "chen")); names repeat a lot, hence the cache.
     """
     if not text:
-        return "", ""
+        return ()
     # Non-Chinese runs come back split into words, so "Emily Chen" has the initials "ec".
     words = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: chars.split())  # type: ignore[arg-type,return-value]
-    syllables = [s for s in words if s.strip()]
-    full = "".join(s.lower() for s in syllables)
-    initials = "".join(s[0].lower() for s in syllables if s[0].isalnum())
-    return _ascii_only(full), _ascii_only(initials)
+    return tuple(syllable for s in words if (syllable := _ascii_only(s.lower())))
+
+
+def pinyin_of(text: str) -> tuple[str, str]:
+    """(full pinyin, initials) of a name, lower-case without spaces: 张伟 → ("zhangwei", "zw")."""
+    syllables = pinyin_syllables(text)
+    return "".join(syllables), "".join(s[0] for s in syllables)
 
 
 def _ascii_only(text: str) -> str:

@@ -33,7 +33,7 @@ import operator
 import os
 import random
 import time
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -45,9 +45,11 @@ from django.utils import timezone
 from faker import Faker
 
 from kelu.accounts.models import Role, User
+from kelu.core.database import refresh_statistics
 from kelu.core.text import pinyin_of
 from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
 from kelu.customers.normalization import contact_name_fields, name_fields, normalize_point
+from kelu.search import index as search_index
 
 BATCH = 5_000  # customers per transaction (and per random stream: changing it changes the data of a seed)
 PARALLEL_FROM = 20_000  # below this, forking a helper process costs more than it saves
@@ -214,6 +216,7 @@ class Plan:
     fields: set[str]  # keys of DEMO_FIELDS that are active with the expected type
     people: list[Person]
     brands: list[tuple[str, str]]  # (brand, its pinyin: for domains)
+    search_keys: dict[str, set[str]]  # custom fields whose values are searched
 
 
 @dataclass
@@ -225,6 +228,9 @@ class Batch:
     # (index of the customer or contact, True if the parent is a contact, values)
     points: list[tuple[int, bool, dict[str, Any]]] = field(default_factory=list)
     tags: list[tuple[int, int]] = field(default_factory=list)  # (customer index, tag id)
+    # Search documents of the customers and contacts, in their order (composed with the batch, in the helper).
+    customer_documents: list[str] = field(default_factory=list)
+    contact_documents: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -320,6 +326,7 @@ def make_plan(total: int, seed: int) -> tuple[Plan, list[str]]:
         fields=fields,
         people=_people(rng, min(30_000, 100 + 2 * total)),
         brands=_brands(rng),
+        search_keys=search_index.text_field_keys(),
     )
     return plan, created
 
@@ -550,7 +557,35 @@ def make_batch(plan: Plan, index: int) -> Batch:
                 points.append((contact_index, True, _point("email", label, email, email, position, False)))
             if rng.random() < 0.5:
                 contact["wechat"] = _wechat(rng, person, mobile)
+    _compose_search_documents(batch, plan)
     return batch
+
+
+def _compose_search_documents(batch: Batch, plan: Plan) -> None:
+    tag_names = {pk: name for name, pk in plan.tag_ids.items()}
+    tags: dict[int, list[str]] = defaultdict(list)
+    for index, tag_id in batch.tags:
+        tags[index].append(tag_names[tag_id])
+    contacts: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for index, contact in batch.contacts:
+        contacts[index].append((contact["name"], contact["wechat"]))
+    points: dict[tuple[bool, int], list[tuple[str, str, str]]] = defaultdict(list)
+    for index, of_contact, point in batch.points:
+        points[of_contact, index].append((point["kind"], point["value"], point["normalized"]))
+    batch.customer_documents = [
+        search_index.customer_document(
+            values, tags=tags[index], contacts=contacts[index], points=points[False, index],
+            text_keys=plan.search_keys["customer"],
+        ).text()
+        for index, values in enumerate(batch.customers)
+    ]  # fmt: skip
+    batch.contact_documents = [
+        search_index.contact_document(
+            contact, tags=(), points=points[True, index], text_keys=plan.search_keys["contact"],
+            region=(batch.customers[customer_index]["province"], batch.customers[customer_index]["city"]),
+        ).text()
+        for index, (customer_index, contact) in enumerate(batch.contacts)
+    ]  # fmt: skip
 
 
 # --- writing ---------------------------------------------------------------------------------------------------------
@@ -675,6 +710,10 @@ def write_batch(batch: Batch, tables: _Tables) -> tuple[int, int, int, int]:
         tables.contacts.insert(cursor, contacts, converted)
         tables.points.insert(cursor, points, converted)
         tables.tags.insert(cursor, links, converted)
+        search_index.store_new(
+            customers=list(zip(customer_ids, batch.customer_documents, strict=True)),
+            contacts=list(zip(contact_ids, batch.contact_documents, strict=True)),
+        )
     return len(batch.customers), len(contacts), len(points), len(links)
 
 
@@ -750,15 +789,6 @@ def generate(
         result.seconds = time.perf_counter() - started
         if progress:
             progress(result)
-    _refresh_statistics()
+    refresh_statistics()
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _refresh_statistics() -> None:
-    """PostgreSQL plans from statistics that autovacuum refreshes only some time after a bulk load; until then it
-    takes a table of a million rows for an empty one and picks plans accordingly. (SQLite keeps none unless asked,
-    and the list queries are shaped for that: kelu/core/planner.py.)"""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")

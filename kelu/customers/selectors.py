@@ -12,7 +12,6 @@ from kelu.core.permissions import record_scope
 from kelu.core.planner import unless_common
 from kelu.customers.filters import ContactFilters, CustomerFilters, ParsedFilters, params_of
 from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, SavedView, Tag
-from kelu.search.selectors import apply_search
 
 
 def customers_visible_to(user: User, *, trashed: bool = False) -> QuerySet[Customer]:
@@ -120,6 +119,13 @@ def contacts_matching(
     scope = contact_scope(user)
     qs = alive.filter(unless_common(scope, alive.filter(scope)) if walk_order else scope)
     return parsed.apply(apply_search(qs, _query(params)))
+
+
+def apply_search(qs: QuerySet[Any], query: str) -> QuerySet[Any]:
+    """The text search of the lists: the search app's (imported here, as search reads the scoped selectors above)."""
+    from kelu.search.selectors import apply_search as search_narrowed
+
+    return search_narrowed(qs, query)
 
 
 def _query(params: Mapping[str, list[str]]) -> str:

@@ -32,6 +32,7 @@ from kelu.customers.models import (
     customer_history,
 )
 from kelu.customers.normalization import contact_name_fields, name_fields, normalize_point
+from kelu.search import index as search_index
 
 CUSTOMER_FIELDS = (
     "kind", "name", "owner", "team", "level", "stage", "source", "industry", "province", "city", "district",
@@ -121,6 +122,7 @@ def _resolve_owner_and_team(actor: User, values: dict[str, Any], errors: dict[st
 
 
 @transaction.atomic
+@search_index.batched()
 def tag_save(*, actor: User, tag: Tag) -> Tag:
     """Create a tag (anyone who writes), or rename / recolour one (administrators: it changes every record)."""
     if tag.pk is None:
@@ -139,6 +141,7 @@ def tag_save(*, actor: User, tag: Tag) -> Tag:
 
 
 @transaction.atomic
+@search_index.batched()
 def tag_delete(*, actor: User, tag: Tag) -> None:
     """Remove the tag from every record and delete it (administrators)."""
     _require_admin(actor)
@@ -204,6 +207,7 @@ def _fill_region_from_phones(customer: Customer, points: Iterable[dict[str, Any]
 
 
 @transaction.atomic
+@search_index.batched()
 def customer_create(
     *,
     actor: User,
@@ -252,6 +256,7 @@ def customer_create(
 
 
 @transaction.atomic
+@search_index.batched()
 def customer_update(
     *,
     actor: User,
@@ -347,6 +352,7 @@ def trash_purge_expired(*, days: int) -> int:
 
 
 @transaction.atomic
+@search_index.batched()
 def customer_revert(*, actor: User, customer: Customer, history_id: int) -> Customer:
     """Bring the customer's fields, tags and custom values back to a past version (recorded as a new change)."""
     past = _past_version(customer, history_id)
@@ -356,6 +362,7 @@ def customer_revert(*, actor: User, customer: Customer, history_id: int) -> Cust
 
 
 @transaction.atomic
+@search_index.batched()
 def contact_revert(*, actor: User, contact: Contact, history_id: int) -> Contact:
     past = _past_version(contact, history_id)
     values = {field: getattr(past, field) for field in CONTACT_FIELDS}
@@ -384,6 +391,7 @@ def _custom_for_revert(entity: str, current: dict[str, Any], old: dict[str, Any]
 
 
 @transaction.atomic
+@search_index.batched()
 def customers_bulk_update(
     *,
     actor: User,
@@ -410,6 +418,7 @@ def customers_bulk_update(
 
 
 @transaction.atomic
+@search_index.batched()
 def customers_bulk_delete(*, actor: User, customers: Iterable[Customer]) -> int:
     customers = list(customers)
     for customer in customers:
@@ -466,6 +475,7 @@ def customer_unshare(*, actor: User, customer: Customer, user: User) -> None:
 
 
 @transaction.atomic
+@search_index.batched()
 def records_transfer(*, actor: User, from_user: User, to_user: User) -> int:
     """Hand all of a user's customers (trash included) and standalone contacts to another user in one step.
 
@@ -513,6 +523,7 @@ def _contact_guard(actor: User, contact: Contact) -> None:
 
 
 @transaction.atomic
+@search_index.batched()
 def contact_create(
     *,
     actor: User,
@@ -535,6 +546,7 @@ def contact_create(
 
 
 @transaction.atomic
+@search_index.batched()
 def contact_update(
     *,
     actor: User,

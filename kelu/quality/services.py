@@ -25,6 +25,7 @@ from kelu.customers import services as customer_services
 from kelu.customers.models import Contact, ContactPoint, Customer, CustomerShare, FieldDefinition
 from kelu.customers.selectors import field_definitions
 from kelu.quality.models import CustomerDuplicate, Merge
+from kelu.search import index as search_index
 
 Record = Customer | Contact
 
@@ -178,6 +179,7 @@ def plan_merge(
 
 
 @transaction.atomic
+@search_index.batched()
 def records_merge(
     *, actor: User, survivor: Record, others: Sequence[Record], choices: dict[str, int] | None = None
 ) -> Merge:
@@ -233,6 +235,7 @@ def _jsonable(value: Any) -> Any:
 
 
 @transaction.atomic
+@search_index.batched()
 def merge_undo(*, actor: User, merge: Merge) -> Record:
     """Put everything back: the survivor's values, the moved rows, and the merged records out of the trash."""
     merge = Merge.objects.select_for_update().get(pk=merge.pk)

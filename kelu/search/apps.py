@@ -6,3 +6,6 @@ class SearchConfig(AppConfig):
     name = "kelu.search"
     label = "search"
     verbose_name = _("Search")
+
+    def ready(self) -> None:
+        from kelu.search import signals  # noqa: F401  (registers the receivers)

@@ -1,0 +1,149 @@
+"""The two index engines behind one interface: SQLite FTS5 and PostgreSQL tsvector + GIN.
+
+Both store, per record id, the tokens of kelu.search.tokens and answer "which ids contain all these terms" as a SQL
+subquery, so the caller joins it to a permission-scoped queryset and the database does the rest. Neither ranks: the
+ranking of a bounded candidate list happens in Python (kelu.search.selectors), where both engines agree.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from kelu.search.tokens import Query
+
+ENTITIES = ("customer", "contact")
+
+
+def table(entity: str) -> str:
+    assert entity in ENTITIES
+    return f"search_{entity}_index"
+
+
+class Engine(Protocol):
+    def create(self) -> None: ...
+    def drop(self) -> None: ...
+    def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None: ...
+    def remove(self, entity: str, ids: Iterable[int]) -> None: ...
+    def clear(self, entity: str) -> None: ...
+    def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]: ...
+    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]: ...
+    def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]: ...
+
+
+class SqliteEngine:
+    """FTS5 with ``detail=none``: only which rows hold a token, no positions (the tokens already encode adjacency),
+    which keeps the index small; prefix indexes for the 2–3 letter pinyin initials and prefixes typed most."""
+
+    def create(self) -> None:
+        with connection.cursor() as cursor:
+            for entity in ENTITIES:
+                cursor.execute(
+                    f"CREATE VIRTUAL TABLE IF NOT EXISTS {table(entity)} USING fts5("
+                    "tokens, detail=none, columnsize=0, prefix='2 3', tokenize='unicode61 remove_diacritics 0')"
+                )
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            for entity in ENTITIES:
+                cursor.execute(f"DROP TABLE IF EXISTS {table(entity)}")
+
+    def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None:
+        """Write documents, replacing the ones of the same ids unless they are ``fresh`` (new records)."""
+        if not docs:
+            return
+        if not fresh:
+            self.remove(entity, [pk for pk, _text in docs])
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table(entity)} (rowid, tokens) VALUES (%s, %s)", docs)  # noqa: S608
+
+    def remove(self, entity: str, ids: Iterable[int]) -> None:
+        # One rowid at a time: FTS5 looks a rowid up directly, but reads the whole table for "rowid IN (...)".
+        with connection.cursor() as cursor:
+            cursor.executemany(f"DELETE FROM {table(entity)} WHERE rowid = %s", [(pk,) for pk in ids])  # noqa: S608
+
+    def clear(self, entity: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table(entity)}")  # noqa: S608
+
+    def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]:
+        match = " AND ".join(f'"{term.token}"' + ("*" if term.prefix else "") for term in query.terms)
+        return f"SELECT rowid FROM {table(entity)} WHERE {table(entity)} MATCH %s", [match]  # noqa: S608
+
+    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
+        return _newest(*self.ids_sql(entity, query), below=below, limit=limit)
+
+    def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
+        """A subquery of these ids as one parameter (a thousand placeholders cost more to build than to run)."""
+        return "SELECT value FROM json_each(%s)", [json.dumps(ids)]
+
+
+class PostgresEngine:
+    """A tsvector of exactly our tokens (``array_to_tsvector``: no parser, no stemming) with a GIN index; queries
+    are tsquery literals, prefix terms as ``:*``."""
+
+    def create(self) -> None:
+        with connection.cursor() as cursor:
+            for entity in ENTITIES:
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table(entity)} (rowid bigint PRIMARY KEY, tokens tsvector NOT NULL)"
+                )
+                cursor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {table(entity)}_tokens ON {table(entity)} USING gin (tokens)"
+                )
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            for entity in ENTITIES:
+                cursor.execute(f"DROP TABLE IF EXISTS {table(entity)}")
+
+    def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None:
+        if not docs:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table(entity)} (rowid, tokens) VALUES (%s, array_to_tsvector(string_to_array(%s, ' ')))"  # noqa: S608
+                " ON CONFLICT (rowid) DO UPDATE SET tokens = EXCLUDED.tokens",
+                docs,
+            )
+
+    def remove(self, entity: str, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if ids:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {table(entity)} WHERE rowid = ANY(%s)", [ids])  # noqa: S608
+
+    def clear(self, entity: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {table(entity)}")
+
+    def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]:
+        # Tokens are letters and digits only (kelu.search.tokens), so quoting them needs no escaping.
+        literal = " & ".join(f"'{term.token}'" + (":*" if term.prefix else "") for term in query.terms)
+        return f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery", [literal]  # noqa: S608
+
+    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
+        return _newest(*self.ids_sql(entity, query), below=below, limit=limit)
+
+    def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
+        return "SELECT unnest(%s::bigint[])", [ids]
+
+
+def _newest(sql: str, params: list[Any], *, below: int | None, limit: int) -> list[int]:
+    """A page of matching ids, newest first, below ``below`` when given (keyset paging through the index)."""
+    if below is not None:
+        sql, params = f"{sql} AND rowid < %s", [*params, below]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY rowid DESC LIMIT %s", [*params, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def engine_for(wrapper: BaseDatabaseWrapper | None = None) -> Engine:
+    vendor = (wrapper or connection).vendor
+    if vendor == "postgresql":
+        return PostgresEngine()
+    if vendor == "sqlite":
+        return SqliteEngine()
+    raise RuntimeError(f"No search engine for the {vendor} database.")

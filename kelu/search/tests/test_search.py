@@ -1,0 +1,178 @@
+"""Every query form finds the right record, and nothing the user may not see (run on SQLite and PostgreSQL)."""
+
+import pytest
+
+from kelu.customers import services
+from kelu.customers.models import Contact, Customer
+from kelu.customers.selectors import contacts_visible_to, customers_visible_to
+from kelu.search import index
+from kelu.search.selectors import apply_search, search
+
+
+@pytest.fixture
+def xinmiao(owner):
+    return services.customer_create(
+        actor=owner,
+        values={"name": "北京鑫淼科技有限公司", "city": "北京", "notes": "老客户，喜欢喝普洱茶"},
+        tags=["重点客户"],
+        points=[{"kind": "phone", "value": "010-6552 9988"}],
+        contacts=[
+            {
+                "values": {"name": "张伟", "title": "销售总监", "wechat": "zw_wechat"},
+                "points": [
+                    {"kind": "phone", "value": "138 0013 8000"},
+                    {"kind": "email", "value": "Zhang.Wei@Xinmiao.cn"},
+                ],
+            },
+            {"values": {"name": "Emily Chen"}, "points": [{"kind": "email", "value": "emily@example.com"}]},
+        ],
+    )
+
+
+@pytest.fixture
+def secret(outsider):
+    """The outsider's customer, with a contact whose name and phone look like the owner's."""
+    return services.customer_create(
+        actor=outsider,
+        values={"name": "上海张伟贸易"},
+        contacts=[{"values": {"name": "张伟"}, "points": [{"kind": "phone", "value": "13900008000"}]}],
+    )
+
+
+def names(user, text, **kwargs):
+    return [(hit.type, hit.record.name) for hit in search(user, text, **kwargs)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["张伟", "伟", "张", "zw", "zhangw", "zhangwei", "wei", "8000", "0013 8000", "+86 138-0013-8000", "zhang.wei@",
+     "xinmiao.cn", "zw_wechat", "张 销售", "zw 北京", "销售总监"],
+)  # fmt: skip
+def test_every_query_form_finds_the_contact(xinmiao, secret, owner, text):
+    found = names(owner, text)
+    assert ("contact", "张伟") in found
+    assert all(name != "上海张伟贸易" for _type, name in found)
+
+
+@pytest.mark.parametrize(
+    "text", ["鑫淼", "鑫", "淼科", "北京鑫淼科技有限公司", "xinmiao", "bjxm", "xm", "6552", "重点客户", "普洱"]
+)
+def test_every_query_form_finds_the_customer(xinmiao, owner, text):
+    assert ("customer", "北京鑫淼科技有限公司") in names(owner, text)
+
+
+def test_outsider_finds_only_their_own(xinmiao, secret, outsider):
+    for text in ("张伟", "zw", "8000", "鑫淼", "xinmiao"):
+        found = names(outsider, text)
+        assert ("customer", "北京鑫淼科技有限公司") not in found
+        assert found.count(("contact", "张伟")) <= 1
+    assert names(outsider, "鑫淼") == []
+    assert ("contact", "张伟") in names(outsider, "13900008000")
+
+
+def test_admin_finds_both(xinmiao, secret, admin):
+    assert names(admin, "张伟").count(("contact", "张伟")) == 2
+
+
+def test_no_false_friends(xinmiao, owner):
+    assert names(owner, "张明") == []  # both characters occur, not next to each other
+    assert names(owner, "9999") == []
+    assert names(owner, "zx") == []
+    assert names(owner, "") == []
+    assert names(owner, "   ") == []
+
+
+def test_ranking_exact_then_prefix_then_substring_then_pinyin_then_notes(owner):
+    for name, notes in [("王芳芳", ""), ("小王", ""), ("王芳", ""), ("汪洋", ""), ("李四", "王芳介绍的")]:
+        services.customer_create(actor=owner, values={"name": name, "notes": notes})
+    assert [n for _t, n in names(owner, "王芳")] == ["王芳", "王芳芳", "李四"]
+    assert [n for _t, n in names(owner, "王")][:3] == ["王芳", "王芳芳", "小王"]
+    ranked = names(owner, "wang")
+    assert {n for _t, n in ranked} >= {"王芳", "王芳芳", "小王", "汪洋"}
+
+
+def test_highlights_mark_what_matched(xinmiao, owner, viewer):
+    hits = {hit.record.name: hit for hit in search(owner, "鑫淼")}
+    assert str(hits["北京鑫淼科技有限公司"].highlight) == "北京<mark>鑫淼</mark>科技有限公司"
+    hit = next(h for h in search(owner, "zw") if h.type == "contact")
+    assert str(hit.highlight) == "<mark>张伟</mark>"
+    hit = next(h for h in search(owner, "8000") if h.type == "contact")
+    assert str(hit.highlight) == "138 0013 <mark>8000</mark>"
+    hit = next(h for h in search(owner, "普洱") if h.type == "customer")
+    assert "<mark>普洱</mark>" in str(hit.highlight)
+
+
+def test_highlight_escapes_html(owner):
+    services.customer_create(actor=owner, values={"name": "<b>Acme</b> & Co"})
+    hit = search(owner, "acme")[0]
+    assert str(hit.highlight) == "&lt;b&gt;<mark>Acme</mark>&lt;/b&gt; &amp; Co"
+
+
+def test_masked_users_see_no_number_in_highlights(xinmiao, viewer):
+    hit = next(h for h in search(viewer, "8000") if h.type == "contact")
+    assert "0013" not in str(hit.highlight)
+
+
+def test_index_follows_edits_deletes_and_restores(xinmiao, owner):
+    values = {"name": "杭州鑫淼网络", "city": "杭州"}
+    services.customer_update(actor=owner, customer=xinmiao, values=values, version=xinmiao.version)
+    assert names(owner, "杭州")[0] == ("customer", "杭州鑫淼网络")
+    assert names(owner, "北京鑫淼") == []
+    assert ("contact", "张伟") in names(owner, "zw 杭州")  # a contact carries its customer's city
+    services.customer_delete(actor=owner, customer=Customer.objects.get(pk=xinmiao.pk))
+    assert names(owner, "杭州") == []
+    services.customer_restore(actor=owner, customer=Customer.objects.get(pk=xinmiao.pk))
+    assert ("customer", "杭州鑫淼网络") in names(owner, "杭州")
+
+
+def test_index_follows_contact_points_and_tags(xinmiao, owner):
+    zhang = Contact.objects.get(name="张伟")
+    services.contact_update(
+        actor=owner, contact=zhang, values={}, points=[{"kind": "phone", "value": "13712345678"}], version=zhang.version
+    )
+    assert names(owner, "8000", types=["contact"]) == []
+    assert ("contact", "张伟") in names(owner, "12345678")
+    # Lists find a customer by its contacts' phones.
+    assert apply_search(customers_visible_to(owner), "12345678").get() == xinmiao
+    services.customer_update(actor=owner, customer=Customer.objects.get(pk=xinmiao.pk), values={}, tags=["新标签"])
+    assert names(owner, "重点客户") == []
+    assert ("customer", "北京鑫淼科技有限公司") in names(owner, "新标签")
+
+
+def test_index_matches_a_rebuild_after_every_write(xinmiao, secret, owner):
+    zhang = Contact.objects.get(name="张伟", customer=xinmiao)
+    services.contact_delete(actor=owner, contact=zhang)
+    before = {text: names(owner, text) for text in ("张伟", "zw", "8000", "鑫淼", "emily")}
+    index.rebuild()
+    assert {text: names(owner, text) for text in before} == before
+
+
+def test_apply_search_narrows_a_scoped_list(xinmiao, secret, owner):
+    assert list(apply_search(customers_visible_to(owner), "张伟").values_list("name", flat=True)) == [
+        "北京鑫淼科技有限公司"
+    ]
+    assert list(apply_search(contacts_visible_to(owner), "zw").values_list("name", flat=True)) == ["张伟"]
+    assert apply_search(customers_visible_to(owner), "").count() == 1
+
+
+def _stored(entity):
+    from django.db import connection
+
+    from kelu.search.engines import table
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT rowid, tsvector_to_array(tokens) FROM {table(entity)}")  # noqa: S608
+            return {pk: set(tokens) for pk, tokens in cursor.fetchall()}
+        cursor.execute(f"SELECT rowid, tokens FROM {table(entity)}")  # noqa: S608
+        return {pk: set(tokens.split()) for pk, tokens in cursor.fetchall()}
+
+
+def test_demo_data_is_indexed_as_a_rebuild_would(db, admin):
+    from kelu.customers import demo
+
+    demo.generate(customers=60, seed=7)
+    written = {entity: _stored(entity) for entity in ("customer", "contact")}
+    assert len(written["customer"]) == 60 and len(written["contact"]) >= 60
+    index.rebuild()
+    assert {entity: _stored(entity) for entity in ("customer", "contact")} == written
