@@ -67,7 +67,7 @@ def build_or_reuse(size: int, env: dict[str, str], marker: Path | None) -> dict:
     return built
 
 
-def measure(env: dict[str, str], rounds: int) -> list[tuple[str, str, float, float]]:
+def measure(env: dict[str, str], rounds: int, parts: set[str]) -> list[tuple[str, str, float, float]]:
     """Run in a child process so Django is configured for the benchmark's own database."""
     code = f"""
 import json, os, statistics, time, django
@@ -89,6 +89,7 @@ def timed(client, url, rounds):
     samples.sort()
     return statistics.median(samples), samples[max(0, int(len(samples) * 0.95) - 1)]
 
+PARTS = {sorted(parts)!r}
 results = []
 with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
     for username in ("admin", "bench_sales"):
@@ -101,13 +102,55 @@ with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
             ("API customers, first page (50)", "/api/v1/customers/"),
             ("contacts A–Z, letter Z", "/contacts/?letter=Z"),
         ]
+        cases = cases if "pages" in PARTS else cases[:1]
+        if "lists" in PARTS:
+            cases += list_cases(User.objects.get(username=username))
         for label, url in cases:
             p50, p95 = timed(client, url, {rounds})
             results.append((username, label, p50, p95))
 print(json.dumps(results))
 """
-    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", LIST_CASES + code], env=env, check=True, capture_output=True, text=True
+    ).stdout
     return [tuple(row) for row in json.loads(out.strip().splitlines()[-1])]
+
+
+# The lists (filter language, keyset pages, capped counts), as each user sees them. A deep page's cursor is built from
+# the row that many rows in (found once with OFFSET, outside the timing).
+LIST_CASES = """
+def list_cases(user):
+    from kelu.core.keyset import encode_cursor
+    from kelu.customers.selectors import contacts_matching, customers_matching
+
+    def deep(matching, params, order, depth):
+        rows = matching(user, params).order_by(*order).values_list(order[0].lstrip("-"), "pk")
+        found = rows[depth - 1 : depth]
+        if not found:  # fewer rows than that: as deep as the data goes
+            depth = max(1, matching(user, params).count() - 50)
+            found = rows[depth - 1 : depth]
+        return encode_cursor(*found[0]), depth
+
+    cases = []
+    for label, query, params, sort, order in [
+        ("level A, by name", "level=a", {"level": ["a"]}, "name", ("name_pinyin", "pk")),
+        ("tag VIP, not contacted for 30 days, newest change first", "tag=VIP&stale_days=30",
+         {"tag": ["VIP"], "stale_days": ["30"]}, "-updated", ("-updated_at", "-pk")),
+    ]:
+        cursor, depth = deep(customers_matching, params, order, 100_000)
+        cases += [
+            (f"list first page (50): {label}", f"/customers/?{query}&sort={sort}"),
+            (f"list deep page ({depth:,} rows in): {label}", f"/customers/?{query}&sort={sort}&cursor={cursor}"),
+            (f"list count (exact to 10,000): {label}", f"/customers/count/?{query}"),
+            (f"API list first page (50): {label}", f"/api/v1/customers/?{query}&sort={sort}"),
+        ]
+    cursor, depth = deep(contacts_matching, {}, ("name_pinyin", "pk"), 100_000)
+    cases += [
+        ("contacts A–Z, first page (100)", "/contacts/"),
+        (f"contacts A–Z, deep page ({depth:,} rows in)", f"/contacts/?cursor={cursor}"),
+    ]
+    return cases
+"""
 
 
 QUALITY = """
@@ -425,7 +468,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=["pages", "search", "quality", "import"],
+        choices=["pages", "lists", "search", "quality", "import"],
         help="measure only these (repeatable; default: everything)",
     )
     parser.add_argument(
@@ -435,7 +478,7 @@ def main() -> int:
         "(after migrating) without rebuilding",
     )
     args = parser.parse_args()
-    parts = set(args.only or ["pages", "search", "quality", "import"])
+    parts = set(args.only or ["pages", "lists", "search", "quality", "import"])
     targets = [("SQLite", None)]
     if os.environ.get("KELU_BENCH_POSTGRES_URL"):
         targets.append(("PostgreSQL", os.environ["KELU_BENCH_POSTGRES_URL"]))
@@ -451,7 +494,7 @@ def main() -> int:
         f"{args.rounds} rounds after one warm-up. Load average when it started: {os.getloadavg()[0]:.1f} "
         "(other work on the machine slows every figure).\n",
     ]
-    if not parts & {"pages", "search", "quality"}:
+    if not parts & {"pages", "lists", "search", "quality"}:
         targets = []  # the import measures build their own files and databases
     for name, url in targets:
         with _data_dir(args.keep, name) as data_dir:
@@ -460,7 +503,7 @@ def main() -> int:
             if url:
                 env["KELU_DATABASE_URL"] = url
             built = build_or_reuse(args.size, env, Path(data_dir) / "bench-built.json" if args.keep else None)
-            rows = measure(env, args.rounds) if "pages" in parts else []
+            rows = measure(env, args.rounds, parts) if parts & {"pages", "lists"} else []
             searched = measure_search(env, args.rounds) if "search" in parts else []
             quality = measure_quality(env) if "quality" in parts else []
         lines.append(f"\n### {name}\n")

@@ -23,6 +23,7 @@ router.register("choices", customers_api.ChoiceOptionViewSet, basename="choices"
 router.register("activities", activities_api.ActivityViewSet, basename="activities")
 router.register("followups", followups_api.FollowUpViewSet, basename="followups")
 router.register("notifications", followups_api.NotificationViewSet, basename="notifications")
+router.register("saved-views", customers_api.SavedViewViewSet, basename="saved-views")
 
 api_v1 = [
     path("customers/merge/", quality_api.customers_merge, name="customers-merge"),  # before the router's <pk>

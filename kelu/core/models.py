@@ -13,7 +13,10 @@ class TimeStampedModel(models.Model):
 class SoftDeleteModel(models.Model):
     """Deleting moves a record to the trash; it is purged for good later (see customers.tasks)."""
 
-    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, db_index=True)
+    # No plain index: nearly every row is NULL, and SQLite without statistics would pick it for every list query
+    # ("deleted_at IS NULL") instead of the index that gives the list its order. Models add a partial index over
+    # the trash (deleted_at IS NOT NULL) for the trash and the purge.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     class Meta:
         abstract = True

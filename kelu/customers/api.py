@@ -15,13 +15,22 @@ from rest_framework.response import Response
 
 from kelu.accounts.audit import record_event
 from kelu.accounts.models import AuditEvent, User
-from kelu.core.api import AdministratorsChange, StrictInput, WritableRole, acting_user
+from kelu.core.api import AdministratorsChange, CursorPagination, StrictInput, WritableRole, acting_user
 from kelu.core.errors import Conflict
 from kelu.core.masking import sees_full_contacts, shown_value
 from kelu.core.permissions import may_see_full_contacts
 from kelu.customers import selectors, services
 from kelu.customers.history import history_entries
-from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, CustomerShare, FieldDefinition, Tag
+from kelu.customers.models import (
+    ChoiceOption,
+    Contact,
+    ContactPoint,
+    Customer,
+    CustomerShare,
+    FieldDefinition,
+    SavedView,
+    Tag,
+)
 
 # --- serializers -----------------------------------------------------------------------------------------------------
 
@@ -196,6 +205,63 @@ updated_since = OpenApiParameter(
     "updated_since", str, description="ISO 8601 time: only records changed since (for sync clients)."
 )
 trashed = OpenApiParameter("trashed", bool, description="List the trash instead of living records.")
+LIST_LANGUAGE = (
+    "Filter language of the lists (README, “Filters and saved views”): repeat a parameter or separate values with "
+    "commas for *any of*; unknown names, operators or values answer 400 naming the parameter."
+)
+customer_filters = [
+    OpenApiParameter("q", str, description="Text search (names, pinyin …)."),
+    OpenApiParameter("view", int, description="Apply a saved view's filters (parameters given here override them)."),
+    OpenApiParameter("sort", str, description="name, created, updated or id; prefix - for descending."),
+    OpenApiParameter(
+        "level",
+        str,
+        description=f"Also stage, source, industry, kind, size, province, city, district: "
+        f"exact (any of), `__not`, `__empty=1|0`. {LIST_LANGUAGE}",
+    ),
+    OpenApiParameter("owner", str, description="me, team, pool or a user id (any of)."),
+    OpenApiParameter("team", str, description="Team id or none."),
+    OpenApiParameter("tag", str, description="Tag names; with tag_mode=any (default), all or none."),
+    OpenApiParameter("tag_mode", str, enum=["any", "all", "none"]),
+    OpenApiParameter(
+        "created__gte",
+        str,
+        description="Date or ISO time; also __lte/__gt/__lt, and updated__*, last_contacted__*, next_follow_up__*.",
+    ),
+    OpenApiParameter("stale_days", int, description="Not contacted for this many days (never contacted included)."),
+    OpenApiParameter("overdue", bool, description="The next follow-up is past due."),
+    OpenApiParameter("invalid", str, enum=["phone", "email"], description="Has an invalid phone/email."),
+    OpenApiParameter("no_contact", bool, description="Has no contact (0: has one)."),
+    OpenApiParameter(
+        "cf_<key>",
+        str,
+        description="Filterable custom fields: ranges (__gte …) for numbers and dates, "
+        "any of for selects, 1/0 for yes/no, __contains for text, __empty.",
+    ),
+]
+contact_filters = [
+    *customer_filters[:3],
+    OpenApiParameter("customer", str, description="Customer id or none (standalone contacts)."),
+    OpenApiParameter("letter", str, description="A–Z or # (first letter of the pinyin)."),
+    OpenApiParameter("decision_maker", bool),
+    OpenApiParameter("title__contains", str, description="Also department__contains."),
+    *customer_filters[4:8],
+    OpenApiParameter("invalid", str, enum=["phone", "email"]),
+]
+API_SORTS = {"name": "name_pinyin", "created": "created_at", "updated": "updated_at", "id": "pk"}
+
+
+class SortedCursorPagination(CursorPagination):
+    """Cursor pages in the order ``sort`` asks for (a few indexed keys; ties broken by id)."""
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
+        raw = request.query_params.get("sort")
+        if not raw:
+            return ("-pk",)
+        key, sign = raw.removeprefix("-"), "-" if raw.startswith("-") else ""
+        if key not in API_SORTS:
+            raise ValidationError({"sort": [_("Sort by name, created, updated or id (prefix - for descending).")]})
+        return (f"{sign}{API_SORTS[key]}",) if key == "id" else (f"{sign}{API_SORTS[key]}", f"{sign}pk")
 
 
 class AuditedRetrieveMixin(mixins.RetrieveModelMixin):
@@ -213,7 +279,7 @@ class AuditedRetrieveMixin(mixins.RetrieveModelMixin):
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[updated_since, trashed], responses=CustomerOutput),
+    list=extend_schema(parameters=[updated_since, trashed, *customer_filters], responses=CustomerOutput),
     retrieve=extend_schema(responses=CustomerOutput),
     create=extend_schema(
         request=CustomerInput,
@@ -231,6 +297,7 @@ class AuditedRetrieveMixin(mixins.RetrieveModelMixin):
 )
 class CustomerViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = CustomerOutput
+    pagination_class = SortedCursorPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> Any:
@@ -238,6 +305,9 @@ class CustomerViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destro
             return Customer.objects.none()
         user = acting_user(self.request)
         show_trash = self.action in ("restore", "purge") or self.request.query_params.get("trashed") in ("1", "true")
+        if self.action == "list":  # the lists' filter language (and ?view=), in the caller's scope
+            qs = selectors.customers_matching(user, self.request.query_params, trashed=show_trash, walk_order=True)
+            return _since(selectors.with_customer_details(qs), self.request)
         qs = selectors.customer_detail_queryset(user, trashed=show_trash)
         return _since(qs, self.request)
 
@@ -369,7 +439,7 @@ def _refuse_duplicates(request: Request, data: dict[str, Any]) -> None:
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[updated_since, trashed], responses=ContactOutput),
+    list=extend_schema(parameters=[updated_since, trashed, *contact_filters], responses=ContactOutput),
     retrieve=extend_schema(responses=ContactOutput),
     create=extend_schema(request=ContactInput, responses={201: ContactOutput}),
     partial_update=extend_schema(request=ContactInput, responses=ContactOutput),
@@ -377,6 +447,7 @@ def _refuse_duplicates(request: Request, data: dict[str, Any]) -> None:
 )
 class ContactViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     serializer_class = ContactOutput
+    pagination_class = SortedCursorPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> Any:
@@ -384,11 +455,11 @@ class ContactViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destroy
             return Contact.objects.none()
         user = acting_user(self.request)
         show_trash = self.action == "restore" or self.request.query_params.get("trashed") in ("1", "true")
-        qs = selectors.contacts_visible_to(user, trashed=show_trash).prefetch_related("points", "tags")
-        customer = self.request.query_params.get("customer")
-        if customer:
-            qs = qs.filter(customer_id=customer if customer.isdigit() else -1)
-        return _since(qs, self.request)
+        if self.action == "list":  # the lists' filter language (``customer=<id>`` included) and ?view=
+            qs = selectors.contacts_matching(user, self.request.query_params, trashed=show_trash, walk_order=True)
+        else:
+            qs = selectors.contacts_visible_to(user, trashed=show_trash)
+        return _since(qs.prefetch_related("points", "tags"), self.request)
 
     def create(self, request: Request) -> Response:
         user = acting_user(request)
@@ -557,3 +628,79 @@ def _since(qs: Any, request: Request) -> Any:
     if moment is None:
         raise ValidationError({"updated_since": [_("Use an ISO 8601 time, e.g. 2026-01-31T08:00:00Z.")]})
     return qs.filter(updated_at__gte=moment)
+
+
+# --- saved views -----------------------------------------------------------------------------------------------------
+
+
+class SavedViewSerializer(StrictInput, serializers.ModelSerializer):
+    filters = serializers.DictField(
+        required=False, help_text=_('Filter-language parameters and q, e.g. {"level": ["a"], "stale_days": ["30"]}.')
+    )
+    columns = serializers.ListField(child=serializers.CharField(), required=False)
+    team = serializers.IntegerField(
+        source="team_id", required=False, allow_null=True, help_text=_("Team id to share with; null = only you.")
+    )
+    owner = serializers.IntegerField(source="owner_id", read_only=True)
+    pinned = serializers.BooleanField(required=False, help_text=_("Pinned to your sidebar (for you only)."))
+
+    class Meta:
+        model = SavedView
+        fields = [
+            "id", "entity", "name", "filters", "sort", "columns", "layout", "team", "owner", "pinned", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+
+    def to_representation(self, instance: SavedView) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        user = acting_user(self.context["request"])
+        data["pinned"] = any(pinned.pk == user.pk for pinned in instance.pinned_by.all())
+        return data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Your views and the views shared with your teams.",
+        parameters=[OpenApiParameter("entity", str, enum=["customer", "contact"])],
+    ),
+    partial_update=extend_schema(description="Rename, (un)share or change a view (its owner); `pinned` for yourself."),
+    destroy=extend_schema(description="Delete a view (its owner)."),
+)
+class SavedViewViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin, viewsets.GenericViewSet,
+):  # fmt: skip
+    """Saved views of the customer and contact lists. Apply one with ``?view=<id>`` on /customers/ or /contacts/;
+    it always runs inside the scope of the user applying it."""
+
+    serializer_class = SavedViewSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return SavedView.objects.none()
+        entity = self.request.query_params.get("entity")
+        qs = selectors.saved_views_visible_to(acting_user(self.request), entity or None)
+        return qs.prefetch_related("pinned_by")
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        pinned = data.pop("pinned", None)
+        view = SavedView(**data)
+        serializer.instance = services.saved_view_save(actor=acting_user(self.request), view=view, pinned=pinned)
+
+    def perform_update(self, serializer: Any) -> None:
+        view, user = serializer.instance, acting_user(self.request)
+        data = dict(serializer.validated_data)
+        pinned = data.pop("pinned", None)
+        if data:
+            for key, value in data.items():
+                setattr(view, key, value)
+            services.saved_view_save(actor=user, view=view)
+        if pinned is not None:
+            services.saved_view_pin(actor=user, view=view, pinned=pinned)
+        serializer.instance = self.get_queryset().get(pk=view.pk)
+
+    def perform_destroy(self, instance: SavedView) -> None:
+        services.saved_view_delete(actor=acting_user(self.request), view=instance)

@@ -197,6 +197,11 @@ class Customer(TimeStampedModel, SoftDeleteModel):
             models.Index(fields=["owner", "deleted_at"], name="customer_owner_alive"),
             models.Index(fields=["team", "deleted_at"], name="customer_team_alive"),
             models.Index(fields=["name"], name="customer_name"),
+            # Keyset pages of the list: (sort key, id) over living customers, for each common sort.
+            models.Index(fields=["name_pinyin", "id"], name="customer_pinyin_alive", condition=Q(deleted_at=None)),
+            models.Index(fields=["updated_at", "id"], name="customer_updated_alive", condition=Q(deleted_at=None)),
+            models.Index(fields=["created_at", "id"], name="customer_created_alive", condition=Q(deleted_at=None)),
+            models.Index(fields=["deleted_at", "id"], name="customer_trash", condition=Q(deleted_at__isnull=False)),
         ]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
@@ -244,6 +249,11 @@ class Contact(TimeStampedModel, SoftDeleteModel):
         indexes = [
             models.Index(fields=["customer", "deleted_at"], name="contact_customer_alive"),
             models.Index(fields=["owner", "deleted_at"], name="contact_owner_alive"),
+            models.Index(fields=["name_pinyin", "id"], name="contact_pinyin_alive", condition=Q(deleted_at=None)),
+            models.Index(
+                fields=["sort_letter", "name_pinyin", "id"], name="contact_letter_alive", condition=Q(deleted_at=None)
+            ),
+            models.Index(fields=["deleted_at", "id"], name="contact_trash", condition=Q(deleted_at__isnull=False)),
         ]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
@@ -321,3 +331,48 @@ class CustomerShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} → {self.user}"
+
+
+class SavedView(TimeStampedModel):
+    """A named list state (filters, text query, sort, columns, layout), personal or shared with a team.
+
+    A view holds parameters only: it always runs inside the scope of the user who opens it, so sharing one never
+    shows anybody more than they could see anyway.
+    """
+
+    class Layout(models.TextChoices):
+        TABLE = "table", _("List")
+        CARDS = "cards", _("Cards")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views", verbose_name=_("owner")
+    )
+    entity = models.CharField(_("record type"), max_length=20, choices=FieldDefinition.Entity.choices)
+    name = models.CharField(_("name"), max_length=100)
+    # {parameter: [values]} of the filter language, the text query ``q`` included (kelu/customers/filters.py).
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    sort = models.CharField(_("sort"), max_length=60, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    layout = models.CharField(_("layout"), max_length=10, choices=Layout.choices, default=Layout.TABLE)
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="saved_views",
+        verbose_name=_("shared with team"), help_text=_("Empty: only you see this view."),
+    )  # fmt: skip
+    pinned_by = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="pinned_views", verbose_name=_("pinned by")
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "entity", "name"], name="saved_view_unique_name"),
+        ]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        name = "customers:list" if self.entity == FieldDefinition.Entity.CUSTOMER else "customers:contacts"
+        return f"{reverse(name)}?view={self.pk}"

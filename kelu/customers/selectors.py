@@ -1,10 +1,17 @@
 """Every read of customer data, always scoped by the acting user (DESIGN.md §5)."""
 
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kelu.accounts.models import User
 from kelu.core.permissions import record_scope
-from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
+from kelu.core.planner import unless_common
+from kelu.customers.filters import ContactFilters, CustomerFilters, ParsedFilters, params_of
+from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, SavedView, Tag
 
 
 def customers_visible_to(user: User, *, trashed: bool = False) -> QuerySet[Customer]:
@@ -13,19 +20,20 @@ def customers_visible_to(user: User, *, trashed: bool = False) -> QuerySet[Custo
 
 
 def customer_detail_queryset(user: User, *, trashed: bool = False) -> QuerySet[Customer]:
-    return (
-        customers_visible_to(user, trashed=trashed)
-        .select_related("owner", "team", "created_by")
-        .prefetch_related(
-            "tags",
-            "points",
-            Prefetch(
-                "contacts",
-                queryset=Contact.objects.filter(deleted_at__isnull=True)
-                .prefetch_related("points", "tags")
-                .order_by("-is_primary", "name_pinyin", "id"),
-            ),
-        )
+    return with_customer_details(customers_visible_to(user, trashed=trashed))
+
+
+def with_customer_details(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Everything a customer's page or API representation shows, in a fixed number of queries."""
+    return customers.select_related("owner", "team", "created_by").prefetch_related(
+        "tags",
+        "points",
+        Prefetch(
+            "contacts",
+            queryset=Contact.objects.filter(deleted_at__isnull=True)
+            .prefetch_related("points", "tags")
+            .order_by("-is_primary", "name_pinyin", "id"),
+        ),
     )
 
 
@@ -70,3 +78,82 @@ def field_definitions(entity: str, *, include_inactive: bool = False) -> list[Fi
 
 def tags_all() -> QuerySet[Tag]:
     return Tag.objects.all()
+
+
+# --- lists: scope → text search → filters, one function per record type -------------------------------------------
+# The pages, the API, exports, bulk edits and saved-view counts all select through these, so they always agree.
+
+
+def customers_matching(
+    user: User,
+    params: Mapping[str, Any],
+    *,
+    parsed: ParsedFilters | None = None,
+    trashed: bool = False,
+    walk_order: bool = False,
+) -> QuerySet[Customer]:
+    """The customers the user may see that match the list parameters (``q``, the filter language, ``view``).
+
+    Raises ValidationError naming each bad parameter. ``parsed``: filters the caller already parsed (and reported).
+    ``walk_order``: the query serves a page in some order (kelu/core/planner.py), not a count or an export.
+    """
+    params = params_with_view(user, params_of(params), FieldDefinition.Entity.CUSTOMER)
+    parsed = parsed or _valid(CustomerFilters(user, walk_order=walk_order).parse(params))
+    alive = Customer.objects.filter(deleted_at__isnull=not trashed)
+    scope = record_scope(user)
+    qs = alive.filter(unless_common(scope, alive.filter(scope)) if walk_order else scope)
+    return parsed.apply(apply_search(qs, _query(params)))
+
+
+def contacts_matching(
+    user: User,
+    params: Mapping[str, Any],
+    *,
+    parsed: ParsedFilters | None = None,
+    trashed: bool = False,
+    walk_order: bool = False,
+) -> QuerySet[Contact]:
+    params = params_with_view(user, params_of(params), FieldDefinition.Entity.CONTACT)
+    parsed = parsed or _valid(ContactFilters(user, walk_order=walk_order).parse(params))
+    alive = Contact.objects.filter(deleted_at__isnull=not trashed)
+    scope = contact_scope(user)
+    qs = alive.filter(unless_common(scope, alive.filter(scope)) if walk_order else scope)
+    return parsed.apply(apply_search(qs, _query(params)))
+
+
+def apply_search(qs: QuerySet[Any], query: str) -> QuerySet[Any]:
+    """The text search of the lists: the search app's (imported here, as search reads the scoped selectors above)."""
+    from kelu.search.selectors import apply_search as search_narrowed
+
+    return search_narrowed(qs, query)
+
+
+def _query(params: Mapping[str, list[str]]) -> str:
+    return (params.get("q") or [""])[-1][:200]
+
+
+def _valid(parsed: ParsedFilters) -> ParsedFilters:
+    if parsed.errors:
+        raise ValidationError({name: [message] for name, message in parsed.errors.items()})
+    return parsed
+
+
+def saved_views_visible_to(user: User, entity: str | None = None) -> QuerySet[SavedView]:
+    """The user's own views and the views shared with one of their teams."""
+    qs = SavedView.objects.filter(Q(owner=user) | Q(team__in=user.teams.all()))
+    return qs.filter(entity=entity) if entity else qs
+
+
+def params_with_view(user: User, params: dict[str, list[str]], entity: str) -> dict[str, list[str]]:
+    """``view=<id>``: the saved view's parameters, overridden by the ones given alongside it."""
+    raw = (params.get("view") or [""])[-1]
+    if not raw:
+        return params
+    view = saved_views_visible_to(user, entity).filter(pk=int(raw) if raw.isdigit() and len(raw) <= 18 else -1).first()
+    if view is None:
+        raise ValidationError({"view": [_("There is no such saved view.")]})
+    merged = params_of(view.filters)
+    if view.sort:
+        merged["sort"] = [view.sort]
+    merged.update({name: values for name, values in params.items() if name != "view"})
+    return merged

@@ -27,6 +27,7 @@ from kelu.customers.models import (
     Customer,
     CustomerShare,
     FieldDefinition,
+    SavedView,
     Tag,
     contact_history,
     customer_history,
@@ -678,3 +679,85 @@ def _collect_model_errors(instance: Model, errors: dict[str, list[Any]]) -> None
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             errors.setdefault(name, []).extend(messages)
+
+
+# --- saved views -----------------------------------------------------------------------------------------------------
+# Anyone who writes may keep views of their own (read-only roles use the views shared with their teams). Managers
+# share with their own teams, administrators with any team; a shared view runs inside each user's own scope
+# (selectors.customers_matching).
+
+
+def _saved_view_errors(view: SavedView) -> dict[str, list[Any]]:
+    from kelu.customers import filters, listing
+
+    errors: dict[str, list[Any]] = {}
+    view.name = " ".join(view.name.split())[:100]
+    if not view.name:
+        errors["name"] = [_("Give the view a name.")]
+    if view.entity not in FieldDefinition.Entity.values:
+        errors["entity"] = [_("Choose customers or contacts.")]
+        return errors
+    if not isinstance(view.filters, dict):
+        errors["filters"] = [_("Filters must be an object of parameter: values.")]
+        return errors
+    params = filters.params_of(view.filters)
+    view.filters = {name: values for name, values in params.items() if name not in filters.LIST_PARAMS or name == "q"}
+    language = filters.CustomerFilters if view.entity == FieldDefinition.Entity.CUSTOMER else filters.ContactFilters
+    parsed = language(view.owner).parse(view.filters)
+    if parsed.errors:
+        errors["filters"] = [f"{name}: {message}" for name, message in parsed.errors.items()]
+    columns = listing.available_columns(view.entity)
+    if view.sort:
+        try:
+            listing.resolve_sort(view.entity, view.sort, columns)
+        except ValueError as error:
+            errors["sort"] = [str(error)]
+    if not isinstance(view.columns, list) or any(key not in columns for key in view.columns):
+        errors["columns"] = [_("Unknown column.")]
+    if view.layout not in SavedView.Layout.values:
+        errors["layout"] = [_("Choose list or cards.")]
+    if view.team_id is not None:
+        owner = view.owner
+        if owner.role_id == Role.Key.ADMIN:
+            pass
+        elif owner.role_id != Role.Key.MANAGER:
+            errors["team"] = [_("Only managers and administrators share views with a team.")]
+        elif not owner.teams.filter(pk=view.team_id).exists():
+            errors["team"] = [_("Share views only with a team of yours.")]
+    same_name = SavedView.objects.filter(owner=view.owner, entity=view.entity, name=view.name).exclude(pk=view.pk)
+    if view.name and same_name.exists():
+        errors["name"] = [_("You have a view of this name already.")]
+    return errors
+
+
+@transaction.atomic
+def saved_view_save(*, actor: User, view: SavedView, pinned: bool | None = None) -> SavedView:
+    """Create a view (the actor owns it) or change one of the actor's views; ``pinned`` pins it for the actor."""
+    _require_writer(actor)
+    if view.pk is None:
+        view.owner = actor
+    elif view.owner_id != actor.pk:
+        raise PermissionDenied(_("Only the owner of a view may change it."))
+    errors = _saved_view_errors(view)
+    if errors:
+        raise ValidationError(errors)
+    view.save()
+    if pinned is not None:
+        saved_view_pin(actor=actor, view=view, pinned=pinned)
+    return view
+
+
+def saved_view_pin(*, actor: User, view: SavedView, pinned: bool) -> None:
+    """Pin a view the actor can see to their sidebar, or unpin it (only for themselves)."""
+    _require_writer(actor)
+    if pinned:
+        view.pinned_by.add(actor)
+    else:
+        view.pinned_by.remove(actor)
+
+
+@transaction.atomic
+def saved_view_delete(*, actor: User, view: SavedView) -> None:
+    if view.owner_id != actor.pk:
+        raise PermissionDenied(_("Only the owner of a view may delete it."))
+    view.delete()

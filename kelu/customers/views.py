@@ -1,13 +1,15 @@
 """Pages for customers, contacts and the trash: thin views over the selectors and services."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -16,22 +18,14 @@ from kelu.accounts.http import AuthenticatedRequest
 from kelu.accounts.models import AuditEvent
 from kelu.core import permissions
 from kelu.core.errors import Conflict
+from kelu.core.keyset import count_capped, keyset_page
 from kelu.core.masking import sees_full_contacts
-from kelu.customers import custom_fields, forms, selectors, services
+from kelu.customers import cells, custom_fields, filters, forms, listing, selectors, services
 from kelu.customers.history import history_entries
-from kelu.customers.models import Contact, Customer, FieldDefinition
-from kelu.search.selectors import apply_search
+from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, SavedView
 
 PAGE_SIZE = 50
-SORTS = {
-    "name": "name_pinyin",
-    "level": "level",
-    "stage": "stage",
-    "owner": "owner__username",
-    "city": "city",
-    "created": "created_at",
-    "updated": "updated_at",
-}
+CONTACT_PAGE_SIZE = 100
 
 
 def _customer(request: AuthenticatedRequest, pk: int, *, trashed: bool = False) -> Customer:
@@ -55,50 +49,376 @@ def _custom_rows(entity: str, values: dict[str, Any]) -> list[tuple[FieldDefinit
 
 @require_safe
 def customer_list(request: AuthenticatedRequest) -> HttpResponse:
+    return _record_list(request, FieldDefinition.Entity.CUSTOMER)
+
+
+@require_safe
+def customer_count(request: AuthenticatedRequest) -> HttpResponse:
+    """How many customers the list's parameters match: exact up to 10,000, "10,000+" beyond unless ``count=exact``."""
+    return _count(request, FieldDefinition.Entity.CUSTOMER)
+
+
+def _count(request: AuthenticatedRequest, entity: str) -> HttpResponse:
+    params = _list_params(request.GET)
+    matching = (
+        selectors.customers_matching if entity == FieldDefinition.Entity.CUSTOMER else selectors.contacts_matching
+    )
+    try:
+        qs = matching(request.user, params)
+    except ValidationError:
+        return render(request, "customers/_count.html#text", {"invalid": True})
+    if params.get("count") == ["exact"]:
+        count, capped = qs.count(), False
+    else:
+        count, capped = count_capped(qs)
+    exact_url = "?" + urlencode({**params, "count": ["exact"]}, doseq=True)
+    context = {"count": count, "capped": capped, "entity": entity, "exact_url": exact_url}
+    return render(request, "customers/_count.html#text", context)
+
+
+def _matching(entity: str) -> Any:
+    return selectors.customers_matching if entity == FieldDefinition.Entity.CUSTOMER else selectors.contacts_matching
+
+
+def _list_params(data: Any) -> dict[str, list[str]]:
+    return filters.params_of(data)
+
+
+def _url(params: dict[str, list[str]], **changes: Any) -> str:
+    """The list's query string with some parameters replaced (None drops one); paging always restarts."""
+    merged = {name: values for name, values in params.items() if name not in ("cursor", "count")}
+    for name, value in changes.items():
+        if value is None or value == [] or value == "":
+            merged.pop(name, None)
+        else:
+            merged[name] = value if isinstance(value, list) else [str(value)]
+    encoded = urlencode(merged, doseq=True)
+    return f"?{encoded}" if encoded else "?"
+
+
+def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
+    """The customer or contact list: scope → search → filters, keyset pages, chosen columns, saved views."""
     user = request.user
-    sort = request.GET.get("sort", "-updated")
-    key = sort.lstrip("-")
-    if key not in SORTS:
-        sort, key = "-updated", "updated"
-    direction = "-" if sort.startswith("-") else ""
-    qs = apply_search(selectors.customers_visible_to(user), request.GET.get("q", ""))
-    qs = qs.select_related("owner").prefetch_related("tags", "points", "contacts__points")
-    qs = qs.order_by(f"{direction}{SORTS[key]}", f"{direction}id")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    list_fields = [d for d in selectors.field_definitions(FieldDefinition.Entity.CUSTOMER) if d.show_in_list]
+    is_customers = entity == FieldDefinition.Entity.CUSTOMER
+    params = _list_params(request.GET)
+    # The filter form sends its empty fields too: the address is shown without them.
+    if not request.htmx and any(not value.strip() for values in request.GET.lists() for value in values[1]):
+        return redirect(request.path + _url(params, cursor=_last(params, "cursor")))
+    active_view = None
+    if "view" in params:
+        active_view = selectors.saved_views_visible_to(user, entity).filter(pk=_int(params["view"][-1])).first()
+        if active_view is None:
+            raise Http404
+        if set(params) == {"view"} and (active_view.filters or active_view.sort or active_view.columns):
+            return redirect(request.path + _url({**_view_params(active_view), "view": [str(active_view.pk)]}))
+    list_params = {name: values for name, values in params.items() if name != "view"}
+    columns = listing.available_columns(entity)
+    errors: dict[str, str] = {}
+    try:
+        sort, sort_column, descending = listing.resolve_sort(entity, _last(params, "sort"), columns)
+    except ValueError as error:
+        errors["sort"] = str(error)
+        sort, sort_column, descending = listing.resolve_sort(entity, None, columns)
+    language = filters.CustomerFilters if is_customers else filters.ContactFilters
+    options = list(ChoiceOption.objects.all()) if is_customers else []  # one read for labels, chips and the panel
+    parsed = language(user, walk_order=True, options=options).parse(list_params)
+    errors.update(parsed.errors)
+    if is_customers:
+        qs: Any = selectors.customers_matching(user, list_params, parsed=parsed, walk_order=True)
+    else:
+        qs = selectors.contacts_matching(user, list_params, parsed=parsed, walk_order=True)
+    shown = listing.chosen_columns(entity, _last(params, "columns"), columns)
+    # What no column shows stays in the database (notes can be long; custom is JSON to decode).
+    unread = ["notes", "name_initials", "version", "created_by"]
+    unread += ["address", "website"] if is_customers else ["wechat", "birthday", "is_primary", "is_decision_maker"]
+    if not any(column.definition for column in shown):
+        unread.append("custom")
+    qs = qs.defer(*unread)
+    size = PAGE_SIZE if is_customers else CONTACT_PAGE_SIZE
+    page = keyset_page(
+        qs, sort_column.sort, descending=descending, cursor=_last(params, "cursor"), size=size,
+        nullable=sort_column.nullable,
+    )  # fmt: skip
+    layout = _last(params, "layout") if _last(params, "layout") in listing.LAYOUTS else "table"
+    points = _first_points(entity, [row.pk for row in page.rows]) if any(c.key == "phone" for c in shown) else {}
+    labels: dict[str, dict[str, str]] = {}
+    for option in options:
+        labels.setdefault(option.field, {})[option.key] = option.label
+    full = sees_full_contacts(request)
+    share_teams = _share_teams(user)
+    # Record addresses from one reverse(): fifty reverse() calls cost more than the page's own query.
+    base = reverse("customers:list") if is_customers else reverse("customers:contacts")
+    related = _related_names(entity, page.rows, shown)
     rows = [
-        {
-            "customer": customer,
-            "phone": _first_point(customer, "phone"),
-            "email": _first_point(customer, "email"),
-            "custom": [custom_fields.display_value(d, customer.custom.get(d.key)) for d in list_fields],
-        }
-        for customer in page.object_list
+        {"record": record, "cells": _cells(record, shown, points, labels, related, url=f"{base}{record.pk}/",
+                                           full=full)}
+        for record in page.rows
+    ]  # fmt: skip
+    can_write = user.role_id != "viewer"
+    for row in rows:  # the table's rows in one piece (see kelu/customers/cells.py)
+        row["html"] = cells.row_html(row["record"], row["cells"], selectable=is_customers and can_write)
+    chips = [
+        {"label": chip.label, "url": _url(params, **{chip.param: [v for v in params[chip.param] if v != chip.value]})}
+        for chip in parsed.chips
     ]
+    if "q" in params:
+        chips.insert(0, {"label": f"{_('Search')}: {params['q'][-1]}", "url": _url(params, q=None)})
+    filter_query = urlencode({**parsed.params, **({"q": params["q"]} if "q" in params else {})}, doseq=True)
     context = {
-        "page": page,
+        "entity": entity,
         "rows": rows,
+        "page": page,
+        "next_url": _url(params, cursor=page.next_cursor) if page.next_cursor else "",
+        "previous_url": _url(params, cursor=page.previous_cursor) if page.previous_cursor else "",
+        "count_url": reverse("customers:count" if is_customers else "customers:contact_count") + "?" + filter_query,
+        "columns": shown,
+        "column_choices": _column_choices(params, columns, shown),
         "sort": sort,
-        "query": request.GET.get("q", ""),
-        "list_fields": list_fields,
-        "labels": selectors.choice_labels(),
-        "bulk_form": forms.BulkActionForm(actor=user, ids=[]),
-        "can_write": user.role_id != "viewer",
-        "can_export": user.is_admin or user.role.can_export,
+        "sort_links": {c.key: _url(params, sort=_next_sort(sort, c.key)) for c in shown if c.sort is not None},
+        "layout": layout,
+        "layout_links": {name: _url(params, layout=None if name == "table" else name) for name in listing.LAYOUTS},
+        "query": _last(params, "q") or "",
+        "params": params,
+        "filter_query": filter_query,
+        "list_query": urlencode({k: v for k, v in params.items() if k not in ("cursor", "count", "view")}, doseq=True),
+        "chips": chips,
+        "clear_url": _url({k: v for k, v in params.items() if k in ("sort", "columns", "layout")}),
+        "errors": errors,
+        "filter_form_url": reverse("customers:filters" if is_customers else "customers:contact_filters") + _url(params),
+        "active_view": active_view,
+        "views": list(selectors.saved_views_visible_to(user, entity).select_related("owner", "team")),
+        "pinned_ids": set(user.pinned_views.filter(entity=entity).values_list("id", flat=True)),
+        "share_teams": share_teams,
+        "can_write": can_write,
+        "can_export": is_customers and (user.is_admin or user.role.can_export),
     }
-    template = "customers/customer_list.html#table" if request.htmx else "customers/customer_list.html"
+    if is_customers:
+        context["bulk_form"] = forms.BulkActionForm(actor=user, ids=[])
+        context["labels"] = labels
+    else:
+        context["letters"] = filters.CONTACT_LETTERS
+        context["letter_links"] = {letter: _url(params, letter=letter) for letter in filters.CONTACT_LETTERS}
+        context["letter"] = _last(params, "letter") or ""
+    template = "customers/customer_list.html" if is_customers else "customers/contact_list.html"
+    return render(request, f"{template}#results" if request.htmx else template, context)
+
+
+def _next_sort(current: str, key: str) -> str:
+    """Clicking a column header sorts by it ascending, then descending."""
+    return f"-{key}" if current == key else key
+
+
+def _int(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else -1
+
+
+def _last(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    return values[-1] if values else None
+
+
+def _view_params(view: SavedView) -> dict[str, list[str]]:
+    params = filters.params_of(view.filters)
+    for name, value in (("sort", view.sort), ("columns", ",".join(view.columns)), ("layout", view.layout)):
+        if value and not (name == "layout" and value == "table"):
+            params[name] = [value]
+    return params
+
+
+def _share_teams(user: Any) -> list[Any]:
+    from kelu.accounts.models import Team
+
+    if user.is_admin:
+        return list(Team.objects.all())
+    if user.role_id == "manager":
+        return list(user.teams.all())
+    return []
+
+
+def _column_choices(
+    params: dict[str, list[str]], columns: dict[str, listing.Column], shown: list[listing.Column]
+) -> list[dict[str, Any]]:
+    """Links of the column chooser: show/hide each column, move a shown one left or right."""
+    keys = [column.key for column in shown]
+    choices = []
+    for index, key in enumerate(keys):
+        moved_up = keys[:]
+        moved_down = keys[:]
+        if index > 1:
+            moved_up[index - 1], moved_up[index] = moved_up[index], moved_up[index - 1]
+        if 0 < index < len(keys) - 1:
+            moved_down[index + 1], moved_down[index] = moved_down[index], moved_down[index + 1]
+        choices.append({
+            "column": columns[key], "shown": True,
+            "toggle_url": "" if key == "name" else _url(params, columns=",".join(k for k in keys if k != key)),
+            "up_url": _url(params, columns=",".join(moved_up)) if index > 1 else "",
+            "down_url": _url(params, columns=",".join(moved_down)) if 0 < index < len(keys) - 1 else "",
+        })  # fmt: skip
+    for key, column in columns.items():
+        if key not in keys:
+            added = _url(params, columns=",".join([*keys, key]))
+            choices.append({"column": column, "shown": False, "toggle_url": added})
+    return choices
+
+
+def _first_points(entity: str, ids: list[int]) -> dict[int, dict[str, cells.Point]]:
+    """The first phone and email of each record of the page, in two small queries (no contacts loaded)."""
+    found: dict[int, dict[str, cells.Point]] = {}
+    if not ids:
+        return found
+    kinds = ("phone", "email")
+    fields = ("kind", "label", "value", "normalized", "is_valid", "problem")
+    if entity == FieldDefinition.Entity.CUSTOMER:
+        own = ContactPoint.objects.filter(customer_id__in=ids, kind__in=kinds).order_by("position", "id")
+        of_contacts = ContactPoint.objects.filter(
+            contact__customer_id__in=ids, contact__deleted_at__isnull=True, kind__in=kinds
+        ).order_by("-contact__is_primary", "contact__name_pinyin", "contact_id", "position", "id")
+        rows = [*own.values_list("customer_id", *fields), *of_contacts.values_list("contact__customer_id", *fields)]
+    else:
+        points = ContactPoint.objects.filter(contact_id__in=ids, kind__in=kinds).order_by("position", "id")
+        rows = list(points.values_list("contact_id", *fields))
+    for row in rows:
+        point = cells.Point(*row)
+        found.setdefault(point.owner_id, {}).setdefault(point.kind, point)
+    return found
+
+
+def _related_names(entity: str, records: list[Any], shown: list[listing.Column]) -> dict[str, dict[int, Any]]:
+    """Tags, owners, teams and customers of a page's records as plain values, one small query each: model
+    instances through joins and prefetches cost more than the page's own query."""
+    from kelu.accounts.models import Team, User
+
+    keys = {column.key for column in shown}
+    ids = [record.pk for record in records]
+    through = (Customer if entity == FieldDefinition.Entity.CUSTOMER else Contact).tags.through
+    tags: dict[int, list[tuple[str, str]]] = {}
+    links = through.objects.filter(**{f"{entity}_id__in": ids}).order_by("tag__name")
+    for record_id, name, color in links.values_list(f"{entity}_id", "tag__name", "tag__color"):
+        tags.setdefault(record_id, []).append((name, color))
+    related: dict[str, dict[int, Any]] = {"tags": tags}
+    if "owner" in keys:
+        owner_ids = {record.owner_id for record in records if record.owner_id}
+        related["owner"] = {user.pk: str(user) for user in User.objects.filter(pk__in=owner_ids)}
+    if "team" in keys:
+        team_ids = {record.team_id for record in records if record.team_id}
+        related["team"] = dict(Team.objects.filter(pk__in=team_ids).values_list("id", "name"))
+    if "customer" in keys:
+        customer_ids = {record.customer_id for record in records if record.customer_id}
+        related["customer"] = dict(Customer.objects.filter(pk__in=customer_ids).values_list("id", "name"))
+    return related
+
+
+def _cells(
+    record: Any,
+    shown: list[listing.Column],
+    points: dict[int, dict[str, cells.Point]],
+    labels: dict[str, Any],
+    related: dict[str, dict[int, Any]],
+    *,
+    url: str,
+    full: bool,
+) -> list[dict[str, Any]]:
+    cells_of_row = []
+    for column in shown:
+        key = column.key
+        cell: dict[str, Any] = {"key": key, "label": column.label}
+        if key == "name":
+            tags = related["tags"].get(record.pk, [])
+            cell["html"] = cells.name_html(record, url, tags, individual=getattr(record, "kind", "") == "individual")
+            cells_of_row.append(cell)
+            continue
+        if key == "tags":
+            cell["tags"] = related["tags"].get(record.pk, [])
+        elif key == "phone":
+            cell["points"] = [p for p in (points.get(record.pk, {}).get(k) for k in ("phone", "email")) if p]
+        elif column.definition is not None:
+            cell["text"] = custom_fields.display_value(column.definition, record.custom.get(column.definition.key))
+        elif key in ("level", "stage", "source", "industry"):
+            value = getattr(record, key)
+            cell["text"] = labels.get(key, {}).get(value, value)
+        elif key in ("kind", "size"):
+            cell["text"] = getattr(record, f"get_{key}_display")()
+        elif key == "owner":
+            cell["text"] = related["owner"].get(record.owner_id, "") if record.owner_id else _("Public pool")
+        elif key == "team":
+            cell["text"] = related["team"].get(record.team_id, "") if record.team_id else ""
+        elif key == "customer":
+            cell["text"] = related["customer"].get(record.customer_id, "") if record.customer_id else ""
+            cell["url"] = f"{reverse('customers:list')}{record.customer_id}/" if record.customer_id else ""
+        elif key in ("created", "updated", "last_contacted", "next_follow_up"):
+            cell["moment"] = getattr(record, "updated_at" if key == "updated" else f"{key}_at")
+        else:
+            cell["text"] = getattr(record, key, "")
+        cell["html"] = cells.cell_html(cell, full=full)
+        cells_of_row.append(cell)
+    return cells_of_row
+
+
+@require_safe
+def customer_filter_form(request: AuthenticatedRequest) -> HttpResponse:
+    return _filter_form(request, FieldDefinition.Entity.CUSTOMER)
+
+
+@require_safe
+def contact_filter_form(request: AuthenticatedRequest) -> HttpResponse:
+    return _filter_form(request, FieldDefinition.Entity.CONTACT)
+
+
+def _filter_form(request: AuthenticatedRequest, entity: str) -> HttpResponse:
+    """The filter form of a list, filled in with the list's parameters (htmx loads it when the panel opens)."""
+    is_customers = entity == FieldDefinition.Entity.CUSTOMER
+    params = _list_params(request.GET)
+    language = filters.CustomerFilters if is_customers else filters.ContactFilters
+    options = list(ChoiceOption.objects.all()) if is_customers else []
+    parsed = language(request.user, options=options).parse({k: v for k, v in params.items() if k != "view"})
+    columns = listing.available_columns(entity)
+    list_url = reverse("customers:list" if is_customers else "customers:contacts")
+    context = {
+        "entity": entity,
+        "params": params,
+        "panel": _filter_panel(request, entity, parsed.params, columns, options, _share_teams(request.user)),
+        "list_url": list_url,
+        "clear_url": list_url + _url({k: v for k, v in params.items() if k in ("sort", "columns", "layout")}),
+    }
+    template = "customers/_filter_form.html" if request.htmx else "customers/filter_form.html"
     return render(request, template, context)
 
 
-def _first_point(customer: Customer, kind: str) -> Any:
-    for point in customer.points.all():
-        if point.kind == kind:
-            return point
-    for contact in customer.contacts.all():
-        for point in contact.points.all():
-            if point.kind == kind:
-                return point
-    return None
+def _filter_panel(
+    request: AuthenticatedRequest,
+    entity: str,
+    active: dict[str, list[str]],
+    columns: dict[str, listing.Column],
+    options: list[ChoiceOption],
+    teams: list[Any],
+) -> dict[str, Any]:
+    """What the filter form offers, with the current values."""
+    from kelu.accounts.models import Team, User
+
+    def values(name: str) -> list[str]:
+        return filters._split(active.get(name, []))
+
+    definitions = [c.definition for c in columns.values() if c.definition and c.definition.is_filterable]
+    user = request.user
+    people = [] if user.role_id == "sales" else list(User.objects.filter(is_active=True).order_by("username")[:200])
+    panel: dict[str, Any] = {
+        "value": {name: (vals[-1] if vals else "") for name, vals in active.items()},
+        "values": {name: values(name) for name in active},
+        "custom": definitions,
+        "people": people,
+        "teams": teams if user.is_admin else list(Team.objects.all()[:100]) if user.role_id != "sales" else [],
+    }
+    if entity == FieldDefinition.Entity.CUSTOMER:
+        active_options: dict[str, list[tuple[str, str]]] = {}
+        for option in options:
+            if option.is_active:
+                active_options.setdefault(option.field, []).append((option.key, option.label))
+        panel["choices"] = [
+            (field, label, active_options.get(field, [])) for field, label in ChoiceOption.Field.choices
+        ]
+        panel["kinds"] = Customer.Kind.choices
+        panel["sizes"] = Customer.Size.choices
+    return panel
 
 
 @require_http_methods(["GET", "POST"])
@@ -279,8 +599,15 @@ def customer_unshare(request: AuthenticatedRequest, pk: int, user_id: int) -> Ht
 @require_POST
 def customer_bulk(request: AuthenticatedRequest) -> HttpResponse:
     visible = selectors.customers_visible_to(request.user)
-    if request.POST.get("all_matching"):  # every customer the list shows, not only the ticked rows
-        ids = list(apply_search(visible, request.POST.get("q", "")).values_list("pk", flat=True))
+    if request.POST.get("all_matching"):  # every customer the list shows (its search and filters), not only ticked
+        shown = QueryDict(request.POST.get("list_query", ""))
+        params = filters.params_of(shown) if shown else {"q": [request.POST.get("q", "")]}
+        try:
+            matching = selectors.customers_matching(request.user, filters.filter_params(params) | _only_q(params))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("customers:list")
+        ids = list(matching.values_list("pk", flat=True))
         form = forms.BulkActionForm(request.POST, actor=request.user, ids=[])
         form.fields["ids"].required = False
     else:
@@ -303,6 +630,10 @@ def customer_bulk(request: AuthenticatedRequest) -> HttpResponse:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         return redirect("customers:list")
     return redirect("quality:bulk_detail", pk=bulk.pk)
+
+
+def _only_q(params: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {"q": params["q"]} if "q" in params else {}
 
 
 # --- contacts --------------------------------------------------------------------------------------------------------
@@ -441,22 +772,15 @@ def contact_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect(contact.customer or "customers:contacts")
 
 
-LETTERS = [*"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "#"]
+@require_safe
+def contact_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The address book: everyone A–Z by pinyin (a letter at a time, like a phone's contacts), with filters."""
+    return _record_list(request, FieldDefinition.Entity.CONTACT)
 
 
 @require_safe
-def contact_list(request: AuthenticatedRequest) -> HttpResponse:
-    """The address book: everyone A–Z by pinyin, one letter at a time, like a phone's contacts."""
-    query = request.GET.get("q", "")
-    qs = selectors.contacts_visible_to(request.user).select_related("customer").prefetch_related("points")
-    letter = request.GET.get("letter", "")
-    if query:
-        qs = apply_search(qs, query)
-    elif letter in LETTERS:
-        qs = qs.filter(sort_letter=letter)
-    page = Paginator(qs.order_by("name_pinyin", "id"), 100).get_page(request.GET.get("page"))
-    context = {"page": page, "letters": LETTERS, "letter": letter, "query": query}
-    return render(request, "customers/contact_list.html", context)
+def contact_count(request: AuthenticatedRequest) -> HttpResponse:
+    return _count(request, FieldDefinition.Entity.CONTACT)
 
 
 # --- trash -----------------------------------------------------------------------------------------------------------
@@ -464,10 +788,16 @@ def contact_list(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_safe
 def trash(request: AuthenticatedRequest) -> HttpResponse:
-    qs = selectors.customers_visible_to(request.user, trashed=True).select_related("owner").order_by("-deleted_at")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    qs = selectors.customers_visible_to(request.user, trashed=True).select_related("owner")
+    page = keyset_page(qs, "deleted_at", descending=True, cursor=request.GET.get("cursor"), size=PAGE_SIZE)
     contacts = selectors.contacts_visible_to(request.user, trashed=True).select_related("customer")
-    context = {"page": page, "contacts": contacts.order_by("-deleted_at")[:100], "purge_days": settings.KELU_TRASH_DAYS}
+    context = {
+        "page": page,
+        "next_url": f"?cursor={page.next_cursor}" if page.next_cursor else "",
+        "previous_url": f"?cursor={page.previous_cursor}" if page.previous_cursor else "",
+        "contacts": contacts.order_by("-deleted_at")[:100],
+        "purge_days": settings.KELU_TRASH_DAYS,
+    }
     return render(request, "customers/trash.html", context)
 
 
@@ -493,3 +823,92 @@ def trash_purge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.customer_purge(actor=request.user, customer=customer)
     messages.success(request, _("“%(name)s” was deleted permanently.") % {"name": customer.name})
     return redirect("customers:trash")
+
+
+# --- saved views -----------------------------------------------------------------------------------------------------
+
+
+def _saved_view(request: AuthenticatedRequest, pk: int) -> SavedView:
+    return get_object_or_404(selectors.saved_views_visible_to(request.user), pk=pk)
+
+
+def _apply_list_state(view: SavedView, list_query: str) -> None:
+    """The view takes the list's state as it is shown: filters and search, sort, columns, layout."""
+    params = filters.params_of(QueryDict(list_query))
+    view.filters = {**filters.filter_params(params), **_only_q(params)}
+    view.sort = _last(params, "sort") or ""
+    view.columns = [key for key in (_last(params, "columns") or "").split(",") if key]
+    view.layout = _last(params, "layout") or SavedView.Layout.TABLE
+
+
+def _team_id(raw: str | None) -> int | None:
+    return _int(raw) if raw else None
+
+
+@require_POST
+def saved_view_create(request: AuthenticatedRequest) -> HttpResponse:
+    entity = request.POST.get("entity", FieldDefinition.Entity.CUSTOMER)
+    view = SavedView(entity=entity, name=request.POST.get("name", ""), team_id=_team_id(request.POST.get("team")))
+    _apply_list_state(view, request.POST.get("list_query", ""))
+    list_url = reverse("customers:list" if entity != FieldDefinition.Entity.CONTACT else "customers:contacts")
+    try:
+        services.saved_view_save(actor=request.user, view=view, pinned=bool(request.POST.get("pinned")))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(f"{list_url}?{request.POST.get('list_query', '')}")
+    messages.success(request, _("The view “%(name)s” was saved.") % {"name": view.name})
+    return redirect(view)
+
+
+@require_POST
+def saved_view_update(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Rename or (un)share a view, or replace what it shows with the list's current state (``list_query``)."""
+    view = _saved_view(request, pk)
+    if "name" in request.POST:
+        view.name = request.POST["name"]
+    if "team" in request.POST:
+        view.team_id = _team_id(request.POST["team"])
+    if "list_query" in request.POST:
+        _apply_list_state(view, request.POST["list_query"])
+    try:
+        services.saved_view_save(actor=request.user, view=view)
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The view “%(name)s” was saved.") % {"name": view.name})
+    return redirect(view)
+
+
+@require_POST
+def saved_view_pin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    view = _saved_view(request, pk)
+    services.saved_view_pin(actor=request.user, view=view, pinned=request.POST.get("pinned") == "1")
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return redirect(back if back and safe else view.get_absolute_url())
+
+
+@require_POST
+def saved_view_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    view = _saved_view(request, pk)
+    list_url = "customers:list" if view.entity == FieldDefinition.Entity.CUSTOMER else "customers:contacts"
+    try:
+        services.saved_view_delete(actor=request.user, view=view)
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+        return redirect(view)
+    messages.success(request, _("The view “%(name)s” was deleted.") % {"name": view.name})
+    return redirect(list_url)
+
+
+@require_safe
+def saved_view_count(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The sidebar badge of a pinned view: its capped count, in the viewing user's own scope."""
+    view = _saved_view(request, pk)
+    try:
+        count, capped = count_capped(_matching(view.entity)(request.user, {"view": [str(view.pk)]}))
+    except ValidationError:
+        return render(request, "customers/_count.html#badge", {"invalid": True})
+    return render(request, "customers/_count.html#badge", {"count": count, "capped": capped})

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kelu.core.api import StrictInput, acting_user
+from kelu.customers.filters import filter_params, params_of
 from kelu.exports import services
 from kelu.exports.models import ExportJob
 from kelu.exports.views import file_response
@@ -22,6 +23,10 @@ class ExportInput(StrictInput):
     columns = serializers.ListField(child=serializers.CharField(), required=False, help_text=_("Column keys."))
     ids = serializers.ListField(child=serializers.IntegerField(), required=False, help_text=_("Only these customers."))
     q = serializers.CharField(required=False, max_length=200, help_text=_("The list's text query."))
+    filters = serializers.DictField(
+        required=False,
+        help_text=_('The list\'s filters in its filter language, e.g. {"level": ["a"], "tag": ["vip"]}.'),
+    )
 
 
 class ExportOutput(serializers.ModelSerializer):
@@ -44,6 +49,8 @@ def export_create(request: Request) -> Response:
     data.is_valid(raise_exception=True)
     values = data.validated_data
     selection = {key: values[key] for key in ("ids", "q") if values.get(key)}
+    if values.get("filters"):
+        selection["filters"] = filter_params(params_of(values["filters"]))
     job = services.export_create(
         actor=acting_user(request), format=values["format"], encoding=values["encoding"],
         columns=values.get("columns"), selection=selection,

@@ -20,12 +20,11 @@ from kelu.accounts.audit import record_event
 from kelu.accounts.models import AuditEvent, User
 from kelu.core.permissions import may_see_full_contacts
 from kelu.customers.models import Contact, ContactPoint, Customer, Tag
-from kelu.customers.selectors import customers_visible_to
+from kelu.customers.selectors import customers_matching
 from kelu.exports import columns as export_columns
 from kelu.exports import writers
 from kelu.exports.columns import ExportRow
 from kelu.exports.models import ExportJob
-from kelu.search.selectors import apply_search
 
 INLINE_LIMIT = 5000  # up to this many rows the file is written during the request
 ROW_CHUNK = 2000
@@ -42,12 +41,16 @@ def may_export(user: User) -> bool:
 
 
 def selected_customers(user: User, selection: dict[str, Any]) -> QuerySet[Customer]:
-    """The customers an export covers: a selection of ids, or the list's text query — within the user's scope."""
-    qs = customers_visible_to(user)
+    """The customers an export covers — within the user's scope: a selection of ids, and/or what the list shows
+    (its text query ``q`` and its ``filters`` in the list's filter language). Bad filters raise ValidationError."""
+    params = dict(selection.get("filters") or {})
+    if selection.get("q"):
+        params["q"] = [str(selection["q"])]
+    qs = customers_matching(user, params)
     ids = selection.get("ids")
     if ids:
         qs = qs.filter(pk__in=[int(pk) for pk in ids])
-    return apply_search(qs, str(selection.get("q") or ""))
+    return qs
 
 
 def with_contacts(customers: QuerySet[Customer]) -> QuerySet[Customer]:
@@ -131,10 +134,11 @@ def export_create(
     if encoding not in writers.ENCODINGS:
         raise ValidationError({"encoding": [_("Choose UTF-8 or GBK.")]})
     chosen = export_columns.resolve(columns)
+    customers = selected_customers(actor, selection)  # bad filters are refused before anything is recorded
     job = ExportJob.objects.create(
         actor=actor, format=format, encoding=encoding, columns=[c.key for c in chosen], selection=selection
     )
-    if wait or selected_customers(actor, selection)[: INLINE_LIMIT + 1].count() <= INLINE_LIMIT:
+    if wait or customers[: INLINE_LIMIT + 1].count() <= INLINE_LIMIT:
         return export_run(job.pk)
     from kelu.exports.tasks import run_export
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from kelu.accounts.http import AuthenticatedRequest
+from kelu.customers.filters import filter_params, params_of
 from kelu.exports import columns as export_columns
 from kelu.exports import services
 from kelu.exports.models import ExportJob
@@ -20,13 +21,21 @@ CONTENT_TYPES = {
 }
 
 
+EXPORT_FIELDS = {"ids", "format", "encoding", "columns", "csrfmiddlewaretoken"}
+
+
 def _selection(data: Any) -> dict[str, Any]:
+    """Ticked ids, or the list's state: its text query and its filters (the list's own parameters)."""
     selection: dict[str, Any] = {}
     ids = [int(pk) for pk in data.getlist("ids") if pk.isdigit()]
     if ids:
         selection["ids"] = ids
     if data.get("q"):
         selection["q"] = data["q"][:200]
+    params = {name: values for name, values in params_of(data).items() if name not in EXPORT_FIELDS}
+    list_filters = filter_params(params)
+    if list_filters:
+        selection["filters"] = list_filters
     return selection
 
 
@@ -50,9 +59,13 @@ def export_new(request: AuthenticatedRequest) -> HttpResponse:
             errors = error.messages
         else:
             return redirect("exports:detail", pk=job.pk)
+    try:
+        count = services.selected_customers(request.user, selection)[: services.INLINE_LIMIT + 1].count()
+    except ValidationError as error:
+        errors, count, selection = list(dict.fromkeys([*errors, *error.messages])), 0, {}
     context = {
         "selection": selection,
-        "count": services.selected_customers(request.user, selection)[: services.INLINE_LIMIT + 1].count(),
+        "count": count,
         "limit": services.INLINE_LIMIT,
         "columns": export_columns.available_columns(),
         "chosen": data.getlist("columns") or export_columns.DEFAULT_KEYS,
