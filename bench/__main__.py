@@ -482,12 +482,11 @@ def main() -> int:
     targets = [("SQLite", None)]
     if os.environ.get("KELU_BENCH_POSTGRES_URL"):
         targets.append(("PostgreSQL", os.environ["KELU_BENCH_POSTGRES_URL"]))
-    command = f"make bench BENCH_SIZE={args.size}"
+    postgres = "KELU_BENCH_POSTGRES_URL=… " if os.environ.get("KELU_BENCH_POSTGRES_URL") else ""
+    command = f"{postgres}make bench BENCH_SIZE={args.size}"
     if args.only or args.keep:
         options = "".join(f" --only {part}" for part in args.only or []) + (f" --keep {args.keep}" if args.keep else "")
-        command = f"make setup && .venv/bin/python -m bench --size {args.size}{options}"
-    if os.environ.get("KELU_BENCH_POSTGRES_URL"):
-        command = f"KELU_BENCH_POSTGRES_URL=… {command}"
+        command = f"make setup && {postgres}.venv/bin/python -m bench --size {args.size}{options}"
     lines = [
         f"\n## {datetime.datetime.now():%Y-%m-%d %H:%M} — {args.size:,} customers",
         f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
