@@ -83,9 +83,11 @@ def search(user: User, text: str, *, limit: int = 20, types: Sequence[str] = ("c
     if not query:
         return []
     scopes: dict[str, QuerySet[Any]] = {
-        "customer": customers_visible_to(user).prefetch_related("points", "tags", "contacts"),
-        "contact": contacts_visible_to(user).select_related("customer").prefetch_related("points", "tags"),
+        "customer": customers_visible_to(user),
+        "contact": contacts_visible_to(user).select_related("customer"),
     }
+    # What explains a hit found by another field than its name (points, tags, contacts' names), read only for those.
+    details = {"customer": ("points", "tags", "contacts"), "contact": ("points", "tags")}
     # Rank the candidates on what their index rows and names tell (cheap), then load, rank exactly and highlight
     # only a short list.
     ranked = sorted(
@@ -97,8 +99,10 @@ def search(user: User, text: str, *, limit: int = 20, types: Sequence[str] = ("c
     full = may_see_full_contacts(user)
     hits = []
     for type_, qs in scopes.items():
-        pks = [pk for *_key, kind, pk in shortlist if kind == type_]
-        hits += [_rank(type_, record, query, full) for record in qs.filter(pk__in=pks)] if pks else []
+        for by_name in (True, False):
+            pks = [pk for rank, *_key, kind, pk in shortlist if kind == type_ and (rank < OTHER) == by_name]
+            records = qs.filter(pk__in=pks) if by_name else qs.filter(pk__in=pks).prefetch_related(*details[type_])
+            hits += [_rank(type_, record, query, full) for record in records] if pks else []
     hits.sort(key=lambda hit: (hit.rank, len(hit.record.name), hit.record.name_pinyin, hit.type, hit.record.pk))
     return hits[:limit]
 
