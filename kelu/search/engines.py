@@ -47,18 +47,6 @@ class Engine(ABC):
         """A subquery of these ids as one parameter (a thousand placeholders cost more to build than to run)."""
         ...
 
-    @abstractmethod
-    def row_match_sql(self, entity: str, query: Query, id_column: str) -> tuple[str, list[Any]]:
-        """A condition: the record whose id is in ``id_column`` (of the outer query) matches every term."""
-        ...
-
-    def count_capped(self, entity: str, query: Query, cap: int) -> int:
-        """How many records match, counted up to ``cap``."""
-        sql, params = self.ids_sql(entity, query)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) matches", [*params, cap])  # noqa: S608
-            return int(cursor.fetchone()[0])
-
     def drop(self) -> None:
         with connection.cursor() as cursor:
             for entity in ENTITIES:
@@ -107,11 +95,6 @@ class SqliteEngine(Engine):
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
         return "SELECT value FROM json_each(%s)", [json.dumps(ids)]
 
-    def row_match_sql(self, entity: str, query: Query, id_column: str) -> tuple[str, list[Any]]:
-        # FTS5 seeks each row's id in the matching doclists.
-        sql, params = self.ids_sql(entity, query)
-        return f"EXISTS ({sql} AND rowid = {id_column})", params
-
 
 class PostgresEngine(Engine):
     """A tsvector of exactly our tokens (``array_to_tsvector``: no parser, no stemming) with a GIN index; queries
@@ -150,11 +133,6 @@ class PostgresEngine(Engine):
 
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
         return "SELECT unnest(%s::bigint[])", [ids]
-
-    def row_match_sql(self, entity: str, query: Query, id_column: str) -> tuple[str, list[Any]]:
-        # The row's own tsvector, found by its key, tested against the query.
-        sql, params = self.ids_sql(entity, query)
-        return f"EXISTS ({sql} AND rowid = {id_column})", params
 
 
 def engine_for(wrapper: BaseDatabaseWrapper | None = None) -> Engine:

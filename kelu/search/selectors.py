@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db.models import BooleanField, Model, QuerySet
+from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -30,7 +30,6 @@ from kelu.search.tokens import Query, fold, is_cjk, parse_query
 RecordT = TypeVar("RecordT", bound=Model)
 CANDIDATES = 100
 PAGE = 1_000  # index matches looked up at a time
-COMMON = 2_000  # matches from which a page tests rows one by one (apply_search)
 PAGES = 10
 EXACT, PREFIX, SUBSTRING, PINYIN, OTHER, NOTES = range(6)
 
@@ -45,30 +44,14 @@ def matching(qs: QuerySet[RecordT], query: Query) -> QuerySet[RecordT]:
     return qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611  (values are parameters)
 
 
-def apply_search(qs: QuerySet[RecordT], text: str, *, walk_order: bool = False) -> QuerySet[RecordT]:
+def apply_search(qs: QuerySet[RecordT], text: str) -> QuerySet[RecordT]:
     """Narrow a scoped customer or contact queryset to the records matching a free-text query; customers also
-    match through their living contacts (a contact's phone finds its company).
-
-    ``walk_order``: the query serves one page in some order. For a word that matches many records, each row the page
-    walks past is then tested against the index, instead of listing every match first and sorting them.
-    """
+    match through their living contacts (a contact's phone finds its company)."""
     query = parse_query(text or "")
     if not query:
         return qs
     engine = engine_for()
-    entity = _entity(qs.model)
-    if walk_order and engine.count_capped(entity, query, COMMON) >= COMMON:
-        table = qs.model._meta.db_table
-        condition, params = engine.row_match_sql(entity, query, f"{table}.id")
-        if issubclass(qs.model, Customer):
-            contact_condition, contact_params = engine.row_match_sql("contact", query, "c.id")
-            condition = (
-                f"({condition} OR EXISTS (SELECT 1 FROM {Contact._meta.db_table} c WHERE c.customer_id = "  # noqa: S608
-                f"{table}.id AND c.deleted_at IS NULL AND {contact_condition}))"
-            )
-            params = [*params, *contact_params]
-        return qs.filter(RawSQL(condition, params, output_field=BooleanField()))  # noqa: S611
-    sql, params = engine.ids_sql(entity, query)
+    sql, params = engine.ids_sql(_entity(qs.model), query)
     if issubclass(qs.model, Customer):
         contact_sql, contact_params = engine.ids_sql("contact", query)
         # One id list, so the database looks the customers up from it rather than testing each against two.
