@@ -4,7 +4,6 @@ from typing import Any
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 
 from kelu.activities import selectors, services
 from kelu.activities.models import Activity, Attachment
-from kelu.core.api import CursorPagination, StrictInput, acting_user
+from kelu.core.api import CursorPagination, StrictInput, acting_user, query_id, query_moment, validated
 from kelu.customers.selectors import contacts_visible_to, customers_visible_to
 from kelu.followups.models import FollowUp
 
@@ -73,34 +72,6 @@ class AttachmentUpload(serializers.Serializer):
     file = serializers.FileField()
 
 
-def _moment(request: Request, name: str) -> Any:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        moment = parse_datetime(raw)
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise ValidationError({name: [_("Use an ISO 8601 time, e.g. 2026-01-31T08:00:00Z.")]})
-    return moment
-
-
-def _id(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit():
-        raise ValidationError({name: [_("Use a numeric id.")]})
-    return int(raw)
-
-
-def _valid(serializer_class: type[serializers.Serializer], data: Any, *, partial: bool = False) -> dict[str, Any]:
-    serializer = serializer_class(data=data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 FILTERS = [
     OpenApiParameter("customer", int, description="Only interactions of this customer."),
     OpenApiParameter("contact", int, description="Only interactions with this contact."),
@@ -133,25 +104,25 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if self.action != "list":
             return qs
         params = self.request.query_params
-        if (customer := _id(self.request, "customer")) is not None:
+        if (customer := query_id(self.request, "customer")) is not None:
             qs = qs.filter(customer_id=customer)
-        if (contact := _id(self.request, "contact")) is not None:
+        if (contact := query_id(self.request, "contact")) is not None:
             qs = qs.filter(contact_id=contact)
         if kind := params.get("kind"):
             if kind not in Activity.Kind.values:
                 raise ValidationError({"kind": [_("Unknown kind “%(kind)s”.") % {"kind": kind}]})
             qs = qs.filter(kind=kind)
         if author := params.get("author"):
-            qs = qs.filter(author=user) if author == "me" else qs.filter(author_id=_id(self.request, "author"))
-        if (after := _moment(self.request, "occurred_after")) is not None:
+            qs = qs.filter(author=user) if author == "me" else qs.filter(author_id=query_id(self.request, "author"))
+        if (after := query_moment(self.request, "occurred_after")) is not None:
             qs = qs.filter(occurred_at__gte=after)
-        if (before := _moment(self.request, "occurred_before")) is not None:
+        if (before := query_moment(self.request, "occurred_before")) is not None:
             qs = qs.filter(occurred_at__lt=before)
         return qs
 
     def create(self, request: Request) -> Response:
         user = acting_user(request)
-        data = _valid(ActivityInput, request.data)
+        data = validated(ActivityInput, request.data)
         customer = contact = None
         if data.get("customer"):
             customer = get_object_or_404(customers_visible_to(user), pk=data.pop("customer"))
@@ -163,7 +134,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def partial_update(self, request: Request, pk: str) -> Response:
         activity = self.get_object()
         user = acting_user(request)
-        data = _valid(ActivityInput, request.data, partial=True)
+        data = validated(ActivityInput, request.data, partial=True)
         if "customer" in data:
             raise ValidationError({"customer": [_("An interaction cannot move to another customer.")]})
         contact: Any = False

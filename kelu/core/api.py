@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, permissions, serializers
 from rest_framework.request import Request
@@ -65,3 +66,34 @@ class StrictInput(serializers.Serializer):
                 message = _("This field cannot be set here.")
                 raise serializers.ValidationError({name: [message] for name in unknown})
         return super().to_internal_value(data)
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any, *, partial: bool = False) -> dict[str, Any]:
+    """The input checked by ``serializer_class``; a 400 problem+json naming each bad field otherwise."""
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def query_id(request: Request, name: str) -> int | None:
+    """A numeric id from the query string, None when absent; anything else is a 400 naming the parameter."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise serializers.ValidationError({name: [_("Use a numeric id.")]})
+    return int(raw)
+
+
+def query_moment(request: Request, name: str) -> Any:
+    """An ISO 8601 time from the query string, None when absent; anything else is a 400 naming the parameter."""
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    try:
+        moment = parse_datetime(raw)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise serializers.ValidationError({name: [_("Use an ISO 8601 time, e.g. 2026-01-31T08:00:00Z.")]})
+    return moment

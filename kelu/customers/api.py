@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from kelu.accounts.audit import record_event
 from kelu.accounts.models import AuditEvent, User
-from kelu.core.api import AdministratorsChange, CursorPagination, StrictInput, WritableRole, acting_user
+from kelu.core.api import AdministratorsChange, CursorPagination, StrictInput, WritableRole, acting_user, validated
 from kelu.core.errors import Conflict
 from kelu.core.masking import sees_full_contacts, shown_value
 from kelu.core.permissions import may_see_full_contacts
@@ -312,7 +312,7 @@ class CustomerViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destro
         return _since(qs, self.request)
 
     def create(self, request: Request) -> Response:
-        data = _valid(CustomerInput, request.data)
+        data = validated(CustomerInput, request.data)
         values, related = _split(data)
         if request.query_params.get("prevent_duplicates") in ("1", "true"):
             _refuse_duplicates(request, data)
@@ -329,7 +329,7 @@ class CustomerViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destro
 
     def partial_update(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
-        data = _valid(CustomerInput, request.data, partial=True)
+        data = validated(CustomerInput, request.data, partial=True)
         values, related = _split(data)
         if "contacts" in related:
             raise ValidationError({"contacts": [_("Change contacts through /api/v1/contacts/.")]})
@@ -361,7 +361,7 @@ class CustomerViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destro
     def revert(self, request: Request, pk: str) -> Response:
         """Restore the fields, tags and custom values of a past version (recorded as a new change)."""
         customer = self.get_object()
-        data = _valid(RevertInput, request.data)
+        data = validated(RevertInput, request.data)
         services.customer_revert(actor=acting_user(request), customer=customer, history_id=data["history_id"])
         return Response(self._read(customer))
 
@@ -381,7 +381,7 @@ class CustomerViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destro
         customer = self.get_object()
         if request.method == "GET":
             return Response(ShareSerializer(customer.shares.all(), many=True).data)
-        data = _valid(ShareSerializer, request.data)
+        data = validated(ShareSerializer, request.data)
         user = User.objects.filter(pk=data["user_id"]).first()
         if user is None:
             raise ValidationError({"user": [_("There is no such user.")]})
@@ -403,7 +403,7 @@ class CustomerViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destro
     @action(detail=False, methods=["post"])
     def transfer(self, request: Request) -> Response:
         """Hand every customer and standalone contact of one user to another (e.g. someone leaving)."""
-        data = _valid(TransferInput, request.data)
+        data = validated(TransferInput, request.data)
         users = {user.pk: user for user in User.objects.filter(pk__in=[data["from_user"], data["to_user"]])}
         missing = {key: [_("There is no such user.")] for key in ("from_user", "to_user") if data[key] not in users}
         if missing:
@@ -463,7 +463,7 @@ class ContactViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destroy
 
     def create(self, request: Request) -> Response:
         user = acting_user(request)
-        data = _valid(ContactInput, request.data)
+        data = validated(ContactInput, request.data)
         customer = None
         if data.get("customer"):
             customer = get_object_or_404(selectors.customers_visible_to(user), pk=data["customer"])
@@ -478,7 +478,7 @@ class ContactViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destroy
 
     def partial_update(self, request: Request, pk: str) -> Response:
         contact = self.get_object()
-        data = _valid(ContactInput, request.data, partial=True)
+        data = validated(ContactInput, request.data, partial=True)
         if "customer" in data:
             raise ValidationError({"customer": [_("A contact cannot move to another customer here.")]})
         values, related = _split(data)
@@ -507,7 +507,7 @@ class ContactViewSet(mixins.ListModelMixin, AuditedRetrieveMixin, mixins.Destroy
     @action(detail=True, methods=["post"])
     def revert(self, request: Request, pk: str) -> Response:
         contact = self.get_object()
-        data = _valid(RevertInput, request.data)
+        data = validated(RevertInput, request.data)
         services.contact_revert(actor=acting_user(request), contact=contact, history_id=data["history_id"])
         return Response(self.get_serializer(self.get_queryset().get(pk=contact.pk)).data)
 
@@ -609,12 +609,6 @@ class ChoiceOptionViewSet(FieldDefinitionViewSet):
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
-
-
-def _valid(serializer_class: type[serializers.Serializer], data: Any, *, partial: bool = False) -> dict[str, Any]:
-    serializer = serializer_class(data=data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _since(qs: Any, request: Request) -> Any:

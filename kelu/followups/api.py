@@ -13,9 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kelu.accounts.models import User
-from kelu.activities.api import _id, _moment, _valid
 from kelu.activities.selectors import activities_visible_to
-from kelu.core.api import CursorPagination, StrictInput, acting_user
+from kelu.core.api import CursorPagination, StrictInput, acting_user, query_id, query_moment, validated
 from kelu.customers.selectors import contacts_visible_to, customers_visible_to
 from kelu.followups import selectors, services
 from kelu.followups.models import FollowUp, Notification
@@ -87,25 +86,29 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if self.action != "list":
             return qs
         params = self.request.query_params
-        if (customer := _id(self.request, "customer")) is not None:
+        if (customer := query_id(self.request, "customer")) is not None:
             qs = qs.filter(customer_id=customer)
-        if (contact := _id(self.request, "contact")) is not None:
+        if (contact := query_id(self.request, "contact")) is not None:
             qs = qs.filter(contact_id=contact)
         if assignee := params.get("assignee"):
-            qs = qs.filter(assignee=user) if assignee == "me" else qs.filter(assignee_id=_id(self.request, "assignee"))
+            qs = (
+                qs.filter(assignee=user)
+                if assignee == "me"
+                else qs.filter(assignee_id=query_id(self.request, "assignee"))
+            )
         if status_ := params.get("status"):
             if status_ not in FollowUp.Status.values:
                 raise ValidationError({"status": [_("Choose open, done or cancelled.")]})
             qs = qs.filter(status=status_)
-        if (before := _moment(self.request, "due_before")) is not None:
+        if (before := query_moment(self.request, "due_before")) is not None:
             qs = qs.filter(due_at__lt=before)
-        if (after := _moment(self.request, "due_after")) is not None:
+        if (after := query_moment(self.request, "due_after")) is not None:
             qs = qs.filter(due_at__gte=after)
         return qs
 
     def create(self, request: Request) -> Response:
         user = acting_user(request)
-        data = _valid(FollowUpInput, request.data)
+        data = validated(FollowUpInput, request.data)
         if "status" in data:
             raise ValidationError({"status": [_("A new follow-up is open.")]})
         customer = contact = activity = None
@@ -124,7 +127,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def partial_update(self, request: Request, pk: str) -> Response:
         follow_up = self.get_object()
         user = acting_user(request)
-        data = _valid(FollowUpInput, request.data, partial=True)
+        data = validated(FollowUpInput, request.data, partial=True)
         moved = [name for name in ("customer", "contact", "activity") if name in data]
         if moved:
             raise ValidationError({name: [_("A follow-up cannot move to another record.")] for name in moved})
@@ -155,7 +158,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def snooze(self, request: Request, pk: str) -> Response:
         """Put off by `1h`, `1d` or `7d` (from now, or from the due time if later); the reminder moves along."""
         follow_up = self.get_object()  # a follow-up one may not see is missing, whatever the input
-        data = _valid(SnoozeInput, request.data)
+        data = validated(SnoozeInput, request.data)
         follow_up = services.follow_up_snooze(actor=acting_user(request), follow_up=follow_up, period=data["period"])
         return Response(self._read(follow_up))
 
