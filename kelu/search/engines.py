@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from kelu.search.tokens import Query
+from kelu.search.tokens import CJK_CLASS, Query
 
 ENTITIES = ("customer", "contact")
 
@@ -97,8 +97,20 @@ class SqliteEngine(Engine):
 
 
 class PostgresEngine(Engine):
-    """A tsvector of exactly our tokens (``array_to_tsvector``: no parser, no stemming) with a GIN index; queries
-    are tsquery literals, prefix terms as ``:*``."""
+    """A tsvector of our tokens (``array_to_tsvector``: no parser, no stemming) with a GIN index.
+
+    Two kinds of lexeme are added in SQL on the way in, as FTS5 does for its prefix index, because GIN answers an
+    exact lexeme from one posting list but a ``:*`` prefix by merging every lexeme that starts with it (thousands for
+    "zw" or "13"), and a page of newest matches only by reading every match from the table:
+
+    - ``zw*``: "some token starts with zw", for the 2–4 character prefixes of every token that is not CJK (CJK
+      tokens are only ever matched whole), so short prefix queries are one lookup;
+    - ``~15``: the record's id bucket (id >> BUCKET_BITS), so a page of newest matches first asks the newest two
+      buckets, and a word found in half the records costs the matches of 65,536 ids, not of the whole table.
+    """
+
+    BUCKET_BITS = 16
+    PREFIXES = (2, 4)  # shortest and longest prefix that gets a lexeme of its own
 
     def create(self) -> None:
         with connection.cursor() as cursor:
@@ -110,14 +122,27 @@ class PostgresEngine(Engine):
                     f"CREATE INDEX IF NOT EXISTS {table(entity)}_tokens ON {table(entity)} USING gin (tokens)"
                 )
 
+    @classmethod
+    def document_sql(cls, tokens: str, rowid: str) -> str:
+        """The tsvector of a text[] of tokens and a record id (SQL expressions), with its prefix and bucket lexemes."""
+        shortest, longest = cls.PREFIXES
+        return (
+            f"array_to_tsvector({tokens} || ARRAY("  # noqa: S608  (SQL expressions of ours, no values)
+            f"SELECT DISTINCT left(token, n) || '*' FROM unnest({tokens}) AS token, generate_series({shortest}, "
+            f"{longest}) AS n WHERE char_length(token) >= n AND token !~ '^[{CJK_CLASS}]') "
+            f"|| ARRAY['~' || ({rowid} >> {cls.BUCKET_BITS})::text])"
+        )
+
     def store(self, entity: str, docs: Sequence[tuple[int, str]], *, fresh: bool = False) -> None:
         if not docs:
             return
+        document = self.document_sql("string_to_array(doc.text, ' ')", "doc.rowid")
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {table(entity)} (rowid, tokens) VALUES (%s, array_to_tsvector(string_to_array(%s, ' ')))"  # noqa: S608
-                " ON CONFLICT (rowid) DO UPDATE SET tokens = EXCLUDED.tokens",
-                docs,
+            cursor.execute(
+                f"INSERT INTO {table(entity)} (rowid, tokens) SELECT doc.rowid, {document} "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::text[]) AS doc (rowid, text) "
+                "ON CONFLICT (rowid) DO UPDATE SET tokens = EXCLUDED.tokens",
+                [[pk for pk, _text in docs], [text for _pk, text in docs]],
             )
 
     def remove(self, entity: str, ids: Iterable[int]) -> None:
@@ -126,10 +151,41 @@ class PostgresEngine(Engine):
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {table(entity)} WHERE rowid = ANY(%s)", [ids])  # noqa: S608
 
-    def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]:
+    def _tsquery(self, query: Query) -> str:
         # Tokens are letters and digits only (kelu.search.tokens), so quoting them needs no escaping.
-        literal = " & ".join(f"'{term.token}'" + (":*" if term.prefix else "") for term in query.terms)
-        return f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery", [literal]  # noqa: S608
+        shortest, longest = self.PREFIXES
+        return " & ".join(
+            f"'{term.token}*'"
+            if term.prefix and shortest <= len(term.token) <= longest
+            else f"'{term.token}'" + (":*" if term.prefix else "")
+            for term in query.terms
+        )
+
+    def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]:
+        return f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery", [self._tsquery(query)]  # noqa: S608
+
+    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
+        matched = self._tsquery(query)
+        with connection.cursor() as cursor:
+            if below is None:
+                cursor.execute(f"SELECT max(rowid) FROM {table(entity)}")  # noqa: S608
+                below = (cursor.fetchone()[0] or 0) + 1
+            newest = (below - 1) >> self.BUCKET_BITS
+            recent = f"({matched}) & ('~{newest}' | '~{newest - 1}')"
+            ids = self._newest(cursor, entity, recent, below, limit)
+            if len(ids) < limit and newest > 1:  # a rarer word: its older matches, all of them cheap to read
+                ids += self._newest(cursor, entity, matched, (newest - 1) << self.BUCKET_BITS, limit - len(ids))
+        return ids
+
+    def _newest(self, cursor: Any, entity: str, tsquery: str, below: int, limit: int) -> list[int]:
+        # "rowid + 0": read the matches from the index and sort them, never walk the whole table backwards testing
+        # each row (what the planner picks when it overestimates how common a word is).
+        cursor.execute(
+            f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery AND rowid < %s "  # noqa: S608
+            "ORDER BY rowid + 0 DESC LIMIT %s",
+            [tsquery, below, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
         return "SELECT unnest(%s::bigint[])", [ids]

@@ -29,8 +29,9 @@ from kelu.search.tokens import Query, fold, is_cjk, parse_query
 
 RecordT = TypeVar("RecordT", bound=Model)
 CANDIDATES = 100
-PAGE = 1_000  # index matches looked up at a time
-PAGES = 10
+# Index matches looked up at a time: a first page small enough to be cheap for a word half the records hold, then
+# larger ones for a user who sees few of a word's matches.
+PAGES = (200, 1_000, 5_000, 5_000)
 EXACT, PREFIX, SUBSTRING, PINYIN, OTHER, NOTES = range(6)
 
 
@@ -111,9 +112,9 @@ def _candidates(qs: QuerySet[Any], query: Query, wanted: int) -> list[tuple[int,
     """Customer names starting with the query (from the name index), then the newest matches the user may see.
 
     The index hands over its matches newest first, a page at a time, and each page is looked up in the user's
-    scope by primary key, so a common word costs one page for anyone who sees much, and a rare one what its few
-    matches cost. A user who sees little of a very common word's matches is answered from the scope instead, once
-    ``PAGES`` pages held too few of theirs.
+    scope by primary key, so a common word costs one small page for anyone who sees much, and a rare one what its
+    few matches cost. A user who sees little of a very common word's matches is answered from the scope instead,
+    once ``PAGES`` held too few of theirs.
     """
     fields = ("pk", "name", "name_pinyin", "name_initials")
     found = {}
@@ -121,12 +122,12 @@ def _candidates(qs: QuerySet[Any], query: Query, wanted: int) -> list[tuple[int,
         by_name = qs.filter(name__gte=query.text, name__lt=query.text + "\U0010ffff").order_by("name")
         found = {row[0]: row for row in by_name.values_list(*fields)[:CANDIDATES]}
     engine, entity, below = engine_for(), _entity(qs.model), None
-    for _page in range(PAGES):
-        ids = engine.newest_ids(entity, query, below=below, limit=PAGE)
+    for size in PAGES:
+        ids = engine.newest_ids(entity, query, below=below, limit=size)
         page = qs.filter(pk__in=RawSQL(*engine.id_list_sql(ids)))  # noqa: S611  (values are parameters)
         for row in page.order_by("-pk").values_list(*fields)[: CANDIDATES - len(found)]:
             found.setdefault(row[0], row)
-        if len(found) >= min(wanted, CANDIDATES) or len(ids) < PAGE:
+        if len(found) >= min(wanted, CANDIDATES) or len(ids) < size:
             return list(found.values())
         below = ids[-1]
     for row in matching(qs, query).order_by("-pk").values_list(*fields)[:CANDIDATES]:

@@ -31,10 +31,10 @@ MIN_PHONE_DIGITS = 4
 PINYIN_STARTS = 6
 PINYIN_RUN = 4
 # CJK ideographs (with extensions and compatibility forms), kana and hangul: scripts written without spaces.
-_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_CJK_CHAR = re.compile(f"[{_CJK}]")
+CJK_CLASS = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK_CHAR = re.compile(f"[{CJK_CLASS}]")
 # A "word": a run of letters and digits of any script (no underscore), split further into CJK and other runs.
-_WORD_PART = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+")
+_WORD_PART = re.compile(f"[{CJK_CLASS}]+|[^\\W_{CJK_CLASS}]+")
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
 
 
