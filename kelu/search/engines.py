@@ -105,11 +105,13 @@ class PostgresEngine(Engine):
 
     - ``zw*``: "some token starts with zw", for the 2–4 character prefixes of every token that is not CJK (CJK
       tokens are only ever matched whole), so short prefix queries are one lookup;
-    - ``~15``: the record's id bucket (id >> BUCKET_BITS), so a page of newest matches first asks the newest two
-      buckets, and a word found in half the records costs the matches of 65,536 ids, not of the whole table.
+    - ``~122``: the record's id bucket (id >> BUCKET_BITS), so a page of newest matches asks the newest buckets
+      first (``WINDOWS``), and a word found in half the records costs the matches of a few thousand ids, not of
+      the whole table.
     """
 
-    BUCKET_BITS = 16
+    BUCKET_BITS = 13  # 8,192 ids
+    WINDOWS = (2, 8)  # buckets asked in turn, newest first, before the rest of the table
     PREFIXES = (2, 4)  # shortest and longest prefix that gets a lexeme of its own
 
     def create(self) -> None:
@@ -170,11 +172,16 @@ class PostgresEngine(Engine):
             if below is None:
                 cursor.execute(f"SELECT max(rowid) FROM {table(entity)}")  # noqa: S608
                 below = (cursor.fetchone()[0] or 0) + 1
-            newest = (below - 1) >> self.BUCKET_BITS
-            recent = f"({matched}) & ('~{newest}' | '~{newest - 1}')"
-            ids = self._newest(cursor, entity, recent, below, limit)
-            if len(ids) < limit and newest > 1:  # a rarer word: its older matches, all of them cheap to read
-                ids += self._newest(cursor, entity, matched, (newest - 1) << self.BUCKET_BITS, limit - len(ids))
+            ids: list[int] = []
+            bucket = (below - 1) >> self.BUCKET_BITS
+            for count in self.WINDOWS:
+                if len(ids) >= limit or bucket < 0:
+                    return ids
+                buckets = " | ".join(f"'~{b}'" for b in range(bucket, max(bucket - count, -1), -1))
+                ids += self._newest(cursor, entity, f"({matched}) & ({buckets})", below, limit - len(ids))
+                bucket -= count
+            if len(ids) < limit and bucket >= 0:  # a rare word: its older matches, few and so cheap to read
+                ids += self._newest(cursor, entity, matched, (bucket + 1) << self.BUCKET_BITS, limit - len(ids))
         return ids
 
     def _newest(self, cursor: Any, entity: str, tsquery: str, below: int, limit: int) -> list[int]:

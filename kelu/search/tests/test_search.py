@@ -194,3 +194,31 @@ def test_imported_records_are_found_and_undo_forgets_them(owner):
     imports.import_undo(actor=owner, job=job, wait=True)
     assert names(owner, "云栖") == [] and names(owner, "zm") == []
     assert _stored("customer") == {} and _stored("contact") == {}
+
+
+@pytest.mark.parametrize("text", ["z", "zh", "zhang", "张", "科技", "13", "1380", "公司"])
+def test_pages_of_newest_matches_agree_with_the_plain_order(db, admin, monkeypatch, text):
+    """The engine's newest-first pages (PostgreSQL: bucket windows, here of 2 ids) are exactly the matches in id
+    order, page after page."""
+    from django.db import connection
+
+    from kelu.customers import demo
+    from kelu.search.engines import PostgresEngine, engine_for
+    from kelu.search.tokens import parse_query
+
+    monkeypatch.setattr(PostgresEngine, "BUCKET_BITS", 1)
+    demo.generate(customers=60, seed=11)
+    engine, query = engine_for(), parse_query(text)
+    for entity in ("customer", "contact"):
+        sql, params = engine.ids_sql(entity, query)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} ORDER BY rowid DESC", params)
+            expected = [row[0] for row in cursor.fetchall()]
+        pages, below = [], None
+        while True:
+            page = engine.newest_ids(entity, query, below=below, limit=7)
+            pages += page
+            if len(page) < 7:
+                break
+            below = page[-1]
+        assert pages == expected
