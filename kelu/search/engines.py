@@ -167,32 +167,46 @@ class PostgresEngine(Engine):
         return f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery", [self._tsquery(query)]  # noqa: S608
 
     def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
-        matched = self._tsquery(query)
-        with connection.cursor() as cursor:
-            if below is None:
-                cursor.execute(f"SELECT max(rowid) FROM {table(entity)}")  # noqa: S608
-                below = (cursor.fetchone()[0] or 0) + 1
-            ids: list[int] = []
-            bucket = (below - 1) >> self.BUCKET_BITS
-            for count in self.WINDOWS:
-                if len(ids) >= limit or bucket < 0:
-                    return ids
-                buckets = " | ".join(f"'~{b}'" for b in range(bucket, max(bucket - count, -1), -1))
-                ids += self._newest(cursor, entity, f"({matched}) & ({buckets})", below, limit - len(ids))
-                bucket -= count
-            if len(ids) < limit and bucket >= 0:  # a rare word: its older matches, few and so cheap to read
-                ids += self._newest(cursor, entity, matched, (bucket + 1) << self.BUCKET_BITS, limit - len(ids))
-        return ids
+        """One statement: the newest ``WINDOWS[0]`` buckets, then (only if they held too few) the next
+        ``WINDOWS[1]``, then (only if still too few) everything older. A branch whose condition on the earlier
+        ones is false never runs: PostgreSQL evaluates a condition without columns once, before the scan."""
+        name, bits = table(entity), self.BUCKET_BITS
+        first, second = self.WINDOWS
 
-    def _newest(self, cursor: Any, entity: str, tsquery: str, below: int, limit: int) -> list[int]:
-        # "rowid + 0": read the matches from the index and sort them, never walk the whole table backwards testing
-        # each row (what the planner picks when it overestimates how common a word is).
-        cursor.execute(
-            f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery AND rowid < %s "  # noqa: S608
-            "ORDER BY rowid + 0 DESC LIMIT %s",
-            [tsquery, below, limit],
-        )
-        return [row[0] for row in cursor.fetchall()]
+        def buckets(skip: int, count: int) -> str:  # a tsquery: any of these buckets, counted from the newest
+            return (
+                "(SELECT string_agg(format('''~%%s''', newest - i), ' | ')::tsquery "  # noqa: S608
+                f"FROM top, generate_series({skip}, {skip + count - 1}) AS i)"
+            )
+
+        # "rowid + 0": sort the matches read from the GIN index, and test them against a bound, never walk or
+        # scan the primary key (what the planner picks when it overestimates how common a word is, or cannot
+        # know the bound).
+        sql = f"""
+            WITH top AS (
+                SELECT below, (below - 1) >> {bits} AS newest
+                FROM (SELECT coalesce(%(below)s, (SELECT max(rowid) FROM {name}) + 1, 1) AS below) AS given
+            ), recent AS MATERIALIZED (
+                SELECT rowid FROM {name}
+                WHERE tokens @@ (%(query)s::tsquery && {buckets(0, first)}) AND rowid + 0 < (SELECT below FROM top)
+                ORDER BY rowid + 0 DESC LIMIT %(limit)s
+            ), older AS MATERIALIZED (
+                SELECT rowid FROM {name}
+                WHERE (SELECT count(*) FROM recent) < %(limit)s
+                  AND tokens @@ (%(query)s::tsquery && {buckets(first, second)})
+                ORDER BY rowid + 0 DESC LIMIT %(limit)s
+            )
+            SELECT rowid FROM recent UNION ALL SELECT rowid FROM older UNION ALL (
+                SELECT rowid FROM {name}
+                WHERE (SELECT count(*) FROM recent) + (SELECT count(*) FROM older) < %(limit)s
+                  AND tokens @@ %(query)s::tsquery
+                  AND rowid + 0 < ((SELECT newest FROM top) - {first + second} + 1) << {bits}
+                ORDER BY rowid + 0 DESC LIMIT %(limit)s
+            )
+        """  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"below": below, "query": self._tsquery(query), "limit": limit})
+            return sorted((row[0] for row in cursor.fetchall()), reverse=True)[:limit]
 
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
         return "SELECT unnest(%s::bigint[])", [ids]
