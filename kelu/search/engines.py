@@ -117,8 +117,11 @@ class PostgresEngine(Engine):
     def create(self) -> None:
         with connection.cursor() as cursor:
             for entity in ENTITIES:
+                # Never scanned in parallel: every read takes a few hundred rows through the GIN index, and starting
+                # workers would cost more than the read (the planner thinks otherwise for a common word).
                 cursor.execute(
-                    f"CREATE TABLE IF NOT EXISTS {table(entity)} (rowid bigint PRIMARY KEY, tokens tsvector NOT NULL)"
+                    f"CREATE TABLE IF NOT EXISTS {table(entity)} (rowid bigint PRIMARY KEY, tokens tsvector NOT NULL) "
+                    "WITH (parallel_workers = 0)"
                 )
                 cursor.execute(
                     f"CREATE INDEX IF NOT EXISTS {table(entity)}_tokens ON {table(entity)} USING gin (tokens)"
@@ -167,12 +170,11 @@ class PostgresEngine(Engine):
         return f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery", [self._tsquery(query)]  # noqa: S608
 
     def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
-        """The newest ``WINDOWS[0]`` buckets, then (only if they held too few) the next ``WINDOWS[1]``, in one
-        statement (PostgreSQL tests a condition without columns once, and skips the scan it guards when false);
-        then, for a word too rare there, everything older."""
+        """One statement: the newest ``WINDOWS[0]`` buckets, then (only if they held too few) the next
+        ``WINDOWS[1]``, then (only if still too few: a rare word) everything older. PostgreSQL tests a condition
+        without columns once, before the scan it guards, and skips the scan when it is false."""
         name, bits = table(entity), self.BUCKET_BITS
         first, second = self.WINDOWS
-        matched = self._tsquery(query)
 
         def buckets(skip: int, count: int) -> str:  # a tsquery: any of these buckets, counted from the newest
             return (
@@ -183,7 +185,7 @@ class PostgresEngine(Engine):
         # "rowid + 0": sort the matches read from the GIN index, and test them against the bound, never walk or
         # scan the primary key (what the planner picks when it overestimates how common a word is, or cannot
         # know the bound).
-        windows = f"""
+        sql = f"""
             WITH top AS (
                 SELECT below, (below - 1) >> {bits} AS newest
                 FROM (SELECT coalesce(%(below)s, (SELECT max(rowid) FROM {name}) + 1, 1) AS below) AS given
@@ -191,27 +193,23 @@ class PostgresEngine(Engine):
                 SELECT rowid FROM {name}
                 WHERE tokens @@ (%(query)s::tsquery && {buckets(0, first)}) AND rowid + 0 < (SELECT below FROM top)
                 ORDER BY rowid + 0 DESC LIMIT %(limit)s
-            )
-            SELECT true, below FROM top UNION ALL SELECT false, rowid FROM recent UNION ALL (
-                SELECT false, rowid FROM {name}
+            ), older AS MATERIALIZED (
+                SELECT rowid FROM {name}
                 WHERE (SELECT count(*) FROM recent) < %(limit)s
                   AND tokens @@ (%(query)s::tsquery && {buckets(first, second)})
                 ORDER BY rowid + 0 DESC LIMIT %(limit)s
             )
+            SELECT rowid FROM recent UNION ALL SELECT rowid FROM older UNION ALL (
+                SELECT rowid FROM {name}
+                WHERE (SELECT count(*) FROM recent) + (SELECT count(*) FROM older) < %(limit)s
+                  AND tokens @@ %(query)s::tsquery
+                  AND rowid + 0 < ((SELECT newest FROM top) - {first + second} + 1) << {bits}
+                ORDER BY rowid + 0 DESC LIMIT %(limit)s
+            )
         """  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.execute(windows, {"below": below, "query": matched, "limit": limit})
-            rows = cursor.fetchall()
-            top, ids = next(value for is_top, value in rows if is_top), [value for is_top, value in rows if not is_top]
-            older = (((top - 1) >> bits) - first - second + 1) << bits
-            if len(ids) < limit and older > 0:
-                cursor.execute(
-                    f"SELECT rowid FROM {name} WHERE tokens @@ %s::tsquery AND rowid + 0 < %s "  # noqa: S608
-                    "ORDER BY rowid + 0 DESC LIMIT %s",
-                    [matched, older, limit - len(ids)],
-                )
-                ids += [row[0] for row in cursor.fetchall()]
-        return sorted(ids, reverse=True)[:limit]
+            cursor.execute(sql, {"below": below, "query": self._tsquery(query), "limit": limit})
+            return sorted((row[0] for row in cursor.fetchall()), reverse=True)[:limit]
 
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
         return "SELECT unnest(%s::bigint[])", [ids]

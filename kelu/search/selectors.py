@@ -31,7 +31,7 @@ RecordT = TypeVar("RecordT", bound=Model)
 CANDIDATES = 100
 # Index matches looked up at a time: a first page small enough to be cheap for a word half the records hold, then
 # larger ones for a user who sees few of a word's matches.
-PAGES = (200, 1_000, 5_000, 5_000)
+PAGES = (100, 1_000, 5_000, 5_000)
 EXACT, PREFIX, SUBSTRING, PINYIN, OTHER, NOTES = range(6)
 
 
