@@ -6,6 +6,7 @@ ranking of a bounded candidate list happens in Python (kelu.search.selectors), w
 """
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -16,6 +17,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from kelu.search.tokens import CJK_CLASS, Query
 
 ENTITIES = ("customer", "contact")
+_NAMED = re.compile(r"%\((\w+)\)s")  # named placeholders, which RawSQL cannot take
 
 
 def table(entity: str) -> str:
@@ -52,14 +54,19 @@ class Engine(ABC):
             for entity in ENTITIES:
                 cursor.execute(f"DROP TABLE IF EXISTS {table(entity)}")
 
-    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
-        """A page of matching ids, newest first, below ``below`` when given (keyset paging through the index)."""
+    def newest_sql(self, entity: str, query: Query, *, below: int | None, limit: int) -> tuple[str, list[Any]]:
+        """A subquery of the newest ``limit`` matching ids below ``below`` (when given), and perhaps some of the next
+        older ones: never a gap, so the newest of them are the newest matches."""
         sql, params = self.ids_sql(entity, query)
         if below is not None:
             sql, params = f"{sql} AND rowid < %s", [*params, below]
+        return f"{sql} ORDER BY rowid DESC LIMIT %s", [*params, limit]
+
+    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
+        """A page of matching ids, newest first, below ``below`` when given (keyset paging through the index)."""
         with connection.cursor() as cursor:
-            cursor.execute(f"{sql} ORDER BY rowid DESC LIMIT %s", [*params, limit])
-            return [row[0] for row in cursor.fetchall()]
+            cursor.execute(*self.newest_sql(entity, query, below=below, limit=limit))
+            return sorted((row[0] for row in cursor.fetchall()), reverse=True)[:limit]
 
 
 class SqliteEngine(Engine):
@@ -169,7 +176,7 @@ class PostgresEngine(Engine):
     def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]:
         return f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery", [self._tsquery(query)]  # noqa: S608
 
-    def newest_ids(self, entity: str, query: Query, *, below: int | None, limit: int) -> list[int]:
+    def newest_sql(self, entity: str, query: Query, *, below: int | None, limit: int) -> tuple[str, list[Any]]:
         """One statement: the newest ``WINDOWS[0]`` buckets, then (only if they held too few) the next
         ``WINDOWS[1]``, then (only if still too few: a rare word) everything older. PostgreSQL tests a condition
         without columns once, before the scan it guards, and skips the scan when it is false."""
@@ -207,9 +214,8 @@ class PostgresEngine(Engine):
                 ORDER BY rowid + 0 DESC LIMIT %(limit)s
             )
         """  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {"below": below, "query": self._tsquery(query), "limit": limit})
-            return sorted((row[0] for row in cursor.fetchall()), reverse=True)[:limit]
+        values = {"below": below, "query": self._tsquery(query), "limit": limit}
+        return _NAMED.sub("%s", sql), [values[name] for name in _NAMED.findall(sql)]
 
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
         return "SELECT unnest(%s::bigint[])", [ids]

@@ -112,8 +112,8 @@ def _candidates(qs: QuerySet[Any], query: Query, wanted: int) -> list[tuple[int,
     """Customer names starting with the query (from the name index), then the newest matches the user may see.
 
     The index hands over its matches newest first, a page at a time, and each page is looked up in the user's
-    scope by primary key, so a common word costs one small page for anyone who sees much, and a rare one what its
-    few matches cost. A user who sees little of a very common word's matches is answered from the scope instead,
+    scope by primary key (the first in the same query), so a common word costs one small page for anyone who sees
+    much, and a rare one what its few matches cost. A user who sees little of a very common word's matches is answered from the scope instead,
     once ``PAGES`` held too few of theirs.
     """
     fields = ("pk", "name", "name_pinyin", "name_initials")
@@ -121,15 +121,24 @@ def _candidates(qs: QuerySet[Any], query: Query, wanted: int) -> list[tuple[int,
     if is_cjk(query.text[0]) and issubclass(qs.model, Customer):  # contact names have no index of their own
         by_name = qs.filter(name__gte=query.text, name__lt=query.text + "\U0010ffff").order_by("name")
         found = {row[0]: row for row in by_name.values_list(*fields)[:CANDIDATES]}
-    engine, entity, below = engine_for(), _entity(qs.model), None
-    for size in PAGES:
-        ids = engine.newest_ids(entity, query, below=below, limit=size)
-        page = qs.filter(pk__in=RawSQL(*engine.id_list_sql(ids)))  # noqa: S611  (values are parameters)
+    engine, entity, enough = engine_for(), _entity(qs.model), min(wanted, CANDIDATES)
+
+    def add(page: QuerySet[Any]) -> None:
         for row in page.order_by("-pk").values_list(*fields)[: CANDIDATES - len(found)]:
             found.setdefault(row[0], row)
-        if len(found) >= min(wanted, CANDIDATES) or len(ids) < size:
+
+    # The first page is looked up in the query that finds it: for most words and users, all it takes.
+    add(qs.filter(pk__in=RawSQL(*engine.newest_sql(entity, query, below=None, limit=PAGES[0]))))  # noqa: S611
+    ids, size = [], PAGES[0]
+    if len(found) < enough:
+        ids = engine.newest_ids(entity, query, below=None, limit=size)
+    for next_size in (*PAGES[1:], None):
+        if len(found) >= enough or len(ids) < size:  # enough, or no more matches
             return list(found.values())
-        below = ids[-1]
+        if next_size is None:
+            break
+        ids, size = engine.newest_ids(entity, query, below=ids[-1], limit=next_size), next_size
+        add(qs.filter(pk__in=RawSQL(*engine.id_list_sql(ids))))  # noqa: S611  (values are parameters)
     for row in matching(qs, query).order_by("-pk").values_list(*fields)[:CANDIDATES]:
         found.setdefault(row[0], row)
     return list(found.values())
