@@ -113,8 +113,8 @@ def _candidates(qs: QuerySet[Any], query: Query, wanted: int) -> list[tuple[int,
 
     The index hands over its matches newest first, a page at a time, and each page is looked up in the user's
     scope by primary key (the first in the same query), so a common word costs one small page for anyone who sees
-    much, and a rare one what its few matches cost. A user who sees little of a very common word's matches is answered from the scope instead,
-    once ``PAGES`` held too few of theirs.
+    much, and a rare one what its few matches cost. A user who sees little of a very common word's matches is
+    answered from the scope instead, once ``PAGES`` held too few of theirs.
     """
     fields = ("pk", "name", "name_pinyin", "name_initials")
     found = {}
