@@ -102,7 +102,7 @@ def customers_matching(
     alive = Customer.objects.filter(deleted_at__isnull=not trashed)
     scope = record_scope(user)
     qs = alive.filter(unless_common(scope, alive.filter(scope)) if walk_order else scope)
-    return parsed.apply(apply_search(qs, _query(params)))
+    return parsed.apply(apply_search(qs, _query(params), walk_order=walk_order))
 
 
 def contacts_matching(
@@ -118,14 +118,14 @@ def contacts_matching(
     alive = Contact.objects.filter(deleted_at__isnull=not trashed)
     scope = contact_scope(user)
     qs = alive.filter(unless_common(scope, alive.filter(scope)) if walk_order else scope)
-    return parsed.apply(apply_search(qs, _query(params)))
+    return parsed.apply(apply_search(qs, _query(params), walk_order=walk_order))
 
 
-def apply_search(qs: QuerySet[Any], query: str) -> QuerySet[Any]:
+def apply_search(qs: QuerySet[Any], query: str, *, walk_order: bool = False) -> QuerySet[Any]:
     """The text search of the lists: the search app's (imported here, as search reads the scoped selectors above)."""
     from kelu.search.selectors import apply_search as search_narrowed
 
-    return search_narrowed(qs, query)
+    return search_narrowed(qs, query, walk_order=walk_order)
 
 
 def _query(params: Mapping[str, list[str]]) -> str:

@@ -9,6 +9,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -48,6 +49,18 @@ class Engine(ABC):
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
         """A subquery of these ids as one parameter (a thousand placeholders cost more to build than to run)."""
         ...
+
+    @abstractmethod
+    def tokens_match_sql(self, query: Query) -> tuple[str, list[Any]]:
+        """A condition on an index row's ``tokens`` column: the row holds every term (to test one row by id)."""
+        ...
+
+    def count_capped(self, entity: str, query: Query, cap: int) -> int:
+        """How many records match, counting at most ``cap + 1``."""
+        sql, params = self.ids_sql(entity, query)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM ({sql} LIMIT %s) AS found", [*params, cap + 1])  # noqa: S608
+            return int(cursor.fetchone()[0])
 
     def drop(self) -> None:
         with connection.cursor() as cursor:
@@ -101,6 +114,12 @@ class SqliteEngine(Engine):
 
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
         return "SELECT value FROM json_each(%s)", [json.dumps(ids)]
+
+    def tokens_match_sql(self, query: Query) -> tuple[str, list[Any]]:
+        # FTS5 runs a MATCH over the whole index for each row it is asked about; kelu_search_match tests the one
+        # row's tokens (registered on every connection by kelu.search.apps).
+        terms = [[term.token, term.prefix] for term in query.terms]
+        return "kelu_search_match(tokens, %s)", [json.dumps(terms, ensure_ascii=False)]
 
 
 class PostgresEngine(Engine):
@@ -219,6 +238,22 @@ class PostgresEngine(Engine):
 
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
         return "SELECT unnest(%s::bigint[])", [ids]
+
+    def tokens_match_sql(self, query: Query) -> tuple[str, list[Any]]:
+        return "tokens @@ %s::tsquery", [self._tsquery(query)]
+
+
+@lru_cache(maxsize=256)
+def _terms(encoded: str) -> tuple[tuple[str, bool], ...]:
+    return tuple((token, bool(prefix)) for token, prefix in json.loads(encoded))
+
+
+def sqlite_tokens_match(tokens: str | None, encoded: str) -> bool:
+    """SQLite's ``kelu_search_match(tokens, terms)``: what FTS5's MATCH of the same terms says of one row."""
+    held = (tokens or "").split()
+    return all(
+        any(token.startswith(term) for token in held) if prefix else term in held for term, prefix in _terms(encoded)
+    )
 
 
 def engine_for(wrapper: BaseDatabaseWrapper | None = None) -> Engine:

@@ -222,3 +222,20 @@ def test_pages_of_newest_matches_agree_with_the_plain_order(db, admin, monkeypat
                 break
             below = page[-1]
         assert pages == expected
+
+
+@pytest.mark.parametrize("text", ["张伟", "zw", "8000", "鑫淼", "emily", "张 销售", "上海", "z"])
+def test_lists_testing_rows_one_by_one_find_what_the_match_list_finds(xinmiao, secret, owner, monkeypatch, text):
+    """A list page of a common word tests each row against the index; it finds exactly what listing the matches
+    finds, customers through their contacts included, and nothing outside the user's scope."""
+    from kelu.customers.selectors import contacts_matching, customers_matching
+    from kelu.search import selectors
+
+    services.customer_create(actor=owner, values={"name": "杭州云栖科技"}, contacts=[{"values": {"name": "张伟"}}])
+    for matching in (customers_matching, contacts_matching):
+        listed = list(matching(owner, {"q": [text]}, walk_order=True).order_by("pk").values_list("pk", flat=True))
+        monkeypatch.setattr(selectors, "COMMON_MATCHES", 0)
+        walked = list(matching(owner, {"q": [text]}, walk_order=True).order_by("pk").values_list("pk", flat=True))
+        monkeypatch.undo()
+        assert walked == listed
+    assert len(customers_matching(owner, {"q": ["张伟"]}, walk_order=True)) == 2
