@@ -99,6 +99,8 @@ with override_settings(ROOT_URLCONF="bench.urls", ALLOWED_HOSTS=["testserver"]):
             ("minimal JSON view (ceiling, no DB)", "/bench/ping"),
             ("customer list, first page, sorted by name", "/customers/?sort=name"),
             ("customer list, filtered by name prefix", "/customers/?q=zh&sort=-updated"),
+            ("customer list, filtered by a rarer word", "/customers/?q=zhangwei&sort=-updated"),
+            ("contacts A–Z, filtered by a common surname's pinyin", "/contacts/?q=wang"),
             ("API customers, first page (50)", "/api/v1/customers/"),
             ("contacts A–Z, letter Z", "/contacts/?letter=Z"),
         ]
