@@ -91,6 +91,11 @@ def _ordered(qs: QuerySet[Any], *, descending: bool) -> QuerySet[Any]:
     return qs.order_by(F(SORT_ALIAS).asc(), "pk")
 
 
+def in_keyset_order(qs: QuerySet[Any], sort: Any, *, descending: bool) -> QuerySet[Any]:
+    """``qs`` in the order keyset_page reads it from the start (sort value, then id)."""
+    return _ordered(qs.alias(**{SORT_ALIAS: F(sort) if isinstance(sort, str) else sort}), descending=descending)
+
+
 def keyset_page(
     qs: QuerySet[RecordT],
     sort: Any,

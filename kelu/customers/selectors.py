@@ -1,6 +1,6 @@
 """Every read of customer data, always scoped by the acting user (DESIGN.md §5)."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -102,7 +102,8 @@ def customers_matching(
     alive = Customer.objects.filter(deleted_at__isnull=not trashed)
     scope = record_scope(user)
     qs = alive.filter(unless_common(scope, alive.filter(scope)) if walk_order else scope)
-    return parsed.apply(apply_search(qs, _query(params), walk_order=walk_order))
+    order = _list_order(FieldDefinition.Entity.CUSTOMER, params) if walk_order else None
+    return apply_search(parsed.apply(qs), _query(params), walk_order=order)
 
 
 def contacts_matching(
@@ -118,14 +119,35 @@ def contacts_matching(
     alive = Contact.objects.filter(deleted_at__isnull=not trashed)
     scope = contact_scope(user)
     qs = alive.filter(unless_common(scope, alive.filter(scope)) if walk_order else scope)
-    return parsed.apply(apply_search(qs, _query(params), walk_order=walk_order))
+    order = _list_order(FieldDefinition.Entity.CONTACT, params) if walk_order else None
+    return apply_search(parsed.apply(qs), _query(params), walk_order=order)
 
 
-def apply_search(qs: QuerySet[Any], query: str, *, walk_order: bool = False) -> QuerySet[Any]:
+def apply_search(
+    qs: QuerySet[Any], query: str, *, walk_order: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
+) -> QuerySet[Any]:
     """The text search of the lists: the search app's (imported here, as search reads the scoped selectors above)."""
     from kelu.search.selectors import apply_search as search_narrowed
 
     return search_narrowed(qs, query, walk_order=walk_order)
+
+
+def _list_order(entity: str, params: Mapping[str, list[str]]) -> Callable[[QuerySet[Any]], QuerySet[Any]]:
+    """The order a list page walks (its ``sort``, or the default for one it cannot sort by), for the search to
+    look at the first rows of."""
+
+    def ordered(qs: QuerySet[Any]) -> QuerySet[Any]:
+        from kelu.core.keyset import in_keyset_order
+        from kelu.customers import listing
+
+        columns = listing.available_columns(entity)
+        try:
+            _sort, column, descending = listing.resolve_sort(entity, (params.get("sort") or [""])[-1], columns)
+        except ValueError:
+            _sort, column, descending = listing.resolve_sort(entity, None, columns)
+        return in_keyset_order(qs, column.sort, descending=descending)
+
+    return ordered
 
 
 def _query(params: Mapping[str, list[str]]) -> str:

@@ -9,7 +9,7 @@ with the query come from the name index, and only those are ranked, so a query m
 what a rare one does.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -34,7 +34,11 @@ CANDIDATES = 100
 # Index matches looked up at a time: a first page small enough to be cheap for a word half the records hold, then
 # larger ones for a user who sees few of a word's matches.
 PAGES = (100, 1_000, 5_000, 5_000)
-COMMON_MATCHES = 20_000  # beyond this many matches, a list page tests the rows it walks (apply_search)
+# A list page of a word with more matches than COMMON_MATCHES tests the rows it walks, when at least WALK_HITS of
+# the first WALK_SAMPLE rows in its order match: a page of 100 then walks about 20,000 rows, no more than the
+# matches it would otherwise list and sort (apply_search).
+COMMON_MATCHES = 20_000
+WALK_SAMPLE, WALK_HITS = 1_000, 5
 EXACT, PREFIX, SUBSTRING, PINYIN, OTHER, NOTES = range(6)
 
 
@@ -48,20 +52,23 @@ def matching(qs: QuerySet[RecordT], query: Query) -> QuerySet[RecordT]:
     return qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611  (values are parameters)
 
 
-def apply_search(qs: QuerySet[RecordT], text: str, *, walk_order: bool = False) -> QuerySet[RecordT]:
+def apply_search(
+    qs: QuerySet[RecordT], text: str, *, walk_order: Callable[[QuerySet[Any]], QuerySet[Any]] | None = None
+) -> QuerySet[RecordT]:
     """Narrow a scoped customer or contact queryset to the records matching a free-text query; customers also
     match through their living contacts (a contact's phone finds its company).
 
-    ``walk_order``: the query serves a page in some order. For a word that many records hold, each row the page
-    walks is then tested against the index by id (a page of 50 tests about 50 / share of rows) instead of listing
-    and sorting every match (a word in half the records: half a million ids at a million customers).
+    ``walk_order``: the query serves a page in this order (a function ordering a queryset). For a word that many
+    records hold, and many of the first rows in that order, each row the page walks is then tested against the
+    index by id (a page of 50 tests about 50 / share of rows) instead of listing and sorting every match (a word
+    in half the records: half a million ids at a million customers).
     """
     query = parse_query(text or "")
     if not query:
         return qs
     engine = engine_for()
     if walk_order:
-        return _page_ready(qs, query)
+        return _page_ready(qs, query, walk_order)
     sql, params = engine.ids_sql(_entity(qs.model), query)
     if issubclass(qs.model, Customer):
         contact_sql, contact_params = engine.ids_sql("contact", query)
@@ -74,14 +81,19 @@ def apply_search(qs: QuerySet[RecordT], text: str, *, walk_order: bool = False) 
     return qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611  (values are parameters)
 
 
-def _page_ready(qs: QuerySet[RecordT], query: Query) -> QuerySet[RecordT]:
-    """A word many records hold: each row the page walks is tested by id. Fewer: the matching ids themselves, as
-    one list, so the planner knows how few they are (PostgreSQL guesses thousands for any prefix, and then reads
-    the whole table to join them)."""
+def _page_ready(
+    qs: QuerySet[RecordT], query: Query, walk_order: Callable[[QuerySet[Any]], QuerySet[Any]]
+) -> QuerySet[RecordT]:
+    """A word many records hold, and many of the first rows the page walks: each row walked is tested by id.
+    Otherwise (a rarer word, or one whose matches sit far down the order, like "wang" in contacts by name) the
+    matching ids themselves, as one list, so the planner knows how few they are (PostgreSQL guesses thousands for
+    any prefix, and then reads the whole table to join them)."""
     engine = engine_for()
     entities = ("customer", "contact") if issubclass(qs.model, Customer) else ("contact",)
     if any(engine.count_capped(entity, query, COMMON_MATCHES) > COMMON_MATCHES for entity in entities):
-        return _tested_row_by_row(qs, query)
+        first_rows = walk_order(qs).values("pk")[:WALK_SAMPLE]
+        if _tested_row_by_row(qs.model._default_manager.filter(pk__in=first_rows), query).count() >= WALK_HITS:
+            return _tested_row_by_row(qs, query)
 
     def matches(entity: str) -> list[int]:
         with connection.cursor() as cursor:

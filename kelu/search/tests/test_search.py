@@ -235,6 +235,7 @@ def test_lists_testing_rows_one_by_one_find_what_the_match_list_finds(xinmiao, s
     for matching in (customers_matching, contacts_matching):
         listed = list(matching(owner, {"q": [text]}, walk_order=True).order_by("pk").values_list("pk", flat=True))
         monkeypatch.setattr(selectors, "COMMON_MATCHES", 0)
+        monkeypatch.setattr(selectors, "WALK_HITS", 0)
         walked = list(matching(owner, {"q": [text]}, walk_order=True).order_by("pk").values_list("pk", flat=True))
         monkeypatch.undo()
         assert walked == listed
