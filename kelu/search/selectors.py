@@ -35,10 +35,10 @@ CANDIDATES = 100
 # larger ones for a user who sees few of a word's matches.
 PAGES = (100, 1_000, 5_000, 5_000)
 # A list page of a word with more matches than COMMON_MATCHES tests the rows it walks, when at least WALK_HITS of
-# the first WALK_SAMPLE rows in its order match: a page of 100 then walks about 20,000 rows, no more than the
-# matches it would otherwise list and sort (apply_search).
-COMMON_MATCHES = 20_000
-WALK_SAMPLE, WALK_HITS = 1_000, 5
+# the first WALK_SAMPLE rows in its order match: a page of 100 then walks about 15,000 rows, each about as dear as
+# a match listed and sorted (apply_search).
+COMMON_MATCHES = 5_000
+WALK_SAMPLE, WALK_HITS = 300, 2
 EXACT, PREFIX, SUBSTRING, PINYIN, OTHER, NOTES = range(6)
 
 
