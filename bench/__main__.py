@@ -313,11 +313,16 @@ WHERE c.relname LIKE 'search\\_%' OR c.relname LIKE 'customers\\_customer%' OR c
 """
 
 
+# The start of a child process that talks to the benchmark's database through Django.
+WITH_CURSOR = (
+    "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'kelu.settings'; django.setup()\n"
+    "from django.db import connection\n"
+    "with connection.cursor() as c:\n"
+)
+
+
 def postgres_settings(env: dict[str, str]) -> str:
-    code = (
-        "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'kelu.settings'; django.setup()\n"
-        "from django.db import connection\n"
-        "with connection.cursor() as c:\n"
+    code = WITH_CURSOR + (
         "    c.execute('SELECT version()'); print(c.fetchone()[0].split(' on ')[0], end='')\n"
         "    for name in ('shared_buffers', 'work_mem'):\n"
         "        c.execute(f'SHOW {name}'); print(f', {name} = {c.fetchone()[0]}', end='')\n"
@@ -328,11 +333,7 @@ def postgres_settings(env: dict[str, str]) -> str:
 def warm_page_cache(env: dict[str, str]) -> None:
     """Read the database once, as a server that has been running for a while has it in memory."""
     if env.get("KELU_DATABASE_URL"):
-        code = (
-            "import os, django; os.environ['DJANGO_SETTINGS_MODULE'] = 'kelu.settings'; django.setup()\n"
-            "from django.db import connection\n"
-            f"with connection.cursor() as c:\n    c.execute({PREWARM!r})\n"
-        )
+        code = WITH_CURSOR + f"    c.execute({PREWARM!r})\n"
         warmed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
         if warmed.returncode:
             print(f"PostgreSQL not prewarmed (pg_prewarm needs a superuser): {warmed.stderr[-300:]}", file=sys.stderr)

@@ -91,9 +91,13 @@ def _ordered(qs: QuerySet[Any], *, descending: bool) -> QuerySet[Any]:
     return qs.order_by(F(SORT_ALIAS).asc(), "pk")
 
 
+def _with_sort(qs: QuerySet[Any], sort: Any) -> QuerySet[Any]:
+    return qs.alias(**{SORT_ALIAS: F(sort) if isinstance(sort, str) else sort})
+
+
 def in_keyset_order(qs: QuerySet[Any], sort: Any, *, descending: bool) -> QuerySet[Any]:
     """``qs`` in the order keyset_page reads it from the start (sort value, then id)."""
-    return _ordered(qs.alias(**{SORT_ALIAS: F(sort) if isinstance(sort, str) else sort}), descending=descending)
+    return _ordered(_with_sort(qs, sort), descending=descending)
 
 
 def keyset_page(
@@ -106,7 +110,7 @@ def keyset_page(
     nullable: bool = False,
 ) -> KeysetPage[RecordT]:
     """One page of ``qs`` ordered by ``sort`` (a field path or an expression) then id, starting after ``cursor``."""
-    qs = qs.alias(**{SORT_ALIAS: F(sort) if isinstance(sort, str) else sort})
+    qs = _with_sort(qs, sort)
     position = decode_cursor(cursor) if cursor else None
     backwards = bool(position and position[2])
     direction = descending != backwards  # reading backwards walks the opposite order
