@@ -15,8 +15,13 @@ from kelu.customers.models import ChoiceOption, ContactPoint, Customer, FieldDef
 CUSTOM_PREFIX = "custom__"
 
 
-def _choice_field(field: str, label: Any) -> forms.ChoiceField:
-    options = [("", "—"), *[(o.key, o.label) for o in selectors.choice_options(field)]]
+def _choice_field(field: str, label: Any, loaded: list[ChoiceOption] | None = None) -> forms.ChoiceField:
+    """A select of the field's active options, from ``loaded`` (every option, already read) when given."""
+    if loaded is None:
+        active = selectors.choice_options(field)
+    else:
+        active = [option for option in loaded if option.field == field and option.is_active]
+    options = [("", "—"), *[(o.key, o.label) for o in active]]
     return forms.ChoiceField(label=label, choices=options, required=False)
 
 
@@ -200,7 +205,10 @@ class BulkActionForm(StyledFormMixin, forms.Form):
     owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, empty_value=None, required=False)
     level = forms.ChoiceField(label=_("Level"), required=False)
 
-    def __init__(self, *args: Any, actor: User, ids: list[int], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: User, ids: list[int], options: list[ChoiceOption] | None = None, **kwargs: Any
+    ) -> None:
+        """``options``: every choice option, when the page has read them already."""
         super().__init__(*args, **kwargs)
         ids_field: Any = self.fields["ids"]
         ids_field.choices = [(pk, pk) for pk in ids]
@@ -210,7 +218,7 @@ class BulkActionForm(StyledFormMixin, forms.Form):
             users = users.filter(pk__in=allowed)
         owner_field: Any = self.fields["owner"]
         owner_field.choices = [("", _("Public pool")), *[(u.pk, str(u)) for u in users]]
-        self.fields["level"] = _choice_field("level", _("Level"))
+        self.fields["level"] = _choice_field("level", _("Level"), options)
         self._apply_styles()
 
 

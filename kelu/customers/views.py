@@ -193,7 +193,7 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         "can_export": is_customers and (user.is_admin or user.role.can_export),
     }
     if is_customers:
-        context["bulk_form"] = forms.BulkActionForm(actor=user, ids=[])
+        context["bulk_form"] = forms.BulkActionForm(actor=user, ids=[], options=options)
         context["labels"] = labels
     else:
         context["letters"] = filters.CONTACT_LETTERS

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import BooleanField, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Model, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -163,10 +163,12 @@ def search(user: User, text: str, *, limit: int = 20, types: Sequence[str] = ("c
     full = may_see_full_contacts(user)
     hits = []
     for type_, qs in scopes.items():
-        for by_name in (True, False):
-            pks = [pk for rank, *_key, kind, pk in shortlist if kind == type_ and (rank < OTHER) == by_name]
-            records = qs.filter(pk__in=pks) if by_name else qs.filter(pk__in=pks).prefetch_related(*details[type_])
-            hits += [_rank(type_, record, query, full) for record in records] if pks else []
+        ranks = {pk: rank for rank, *_key, kind, pk in shortlist if kind == type_}
+        if not ranks:
+            continue
+        records = list(qs.filter(pk__in=ranks))
+        prefetch_related_objects([record for record in records if ranks[record.pk] >= OTHER], *details[type_])
+        hits += [_rank(type_, record, query, full) for record in records]
     hits.sort(key=lambda hit: (hit.rank, len(hit.record.name), hit.record.name_pinyin, hit.type, hit.record.pk))
     return hits[:limit]
 
