@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import phonenumbers
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from kelu.accounts.services import user_create
@@ -148,3 +149,19 @@ def test_the_command_prints_one_json_object(sellers, capsys):
 def test_the_command_refuses_no_customers(db, capsys):
     assert main(["demo", "--customers", "0", "--json"]) == 1
     assert "error" in json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_leaves_the_planner_statistics_fresh_and_postgresql_vacuumed():
+    demo.generate(customers=20, seed=3)
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname = 'customers_customer'"
+            )
+            assert cursor.fetchone() == (True, True)
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'customers_customer'")
+            assert cursor.fetchone()[0] > 0
