@@ -73,6 +73,7 @@ def measure(env: dict[str, str], rounds: int, parts: set[str]) -> list[tuple[str
 import json, os, statistics, time, django
 os.environ["DJANGO_SETTINGS_MODULE"] = "kelu.settings"
 django.setup()
+import kelu.wsgi  # noqa: F401  (start as a web process does: kelu.core.heap)
 from django.conf import settings
 from django.test import Client
 from django.test.utils import override_settings
@@ -212,6 +213,7 @@ SEARCH = """
 import json, os, random, statistics, time, django
 os.environ["DJANGO_SETTINGS_MODULE"] = "kelu.settings"
 django.setup()
+import kelu.wsgi  # noqa: F401  (start as a web process does: kelu.core.heap)
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
