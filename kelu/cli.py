@@ -127,11 +127,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
-    from kelu.core.heap import freeze_startup_heap
+    from kelu.core.heap import tune_garbage_collection
     from kelu.core.schedule import ensure_recurring_tasks
 
     ensure_recurring_tasks()
-    freeze_startup_heap()
+    tune_garbage_collection()
     if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
         call_command("rqworker", "default", with_scheduler=True, job_class="django_tasks_rq.Job")
     else:

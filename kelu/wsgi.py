@@ -2,8 +2,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from kelu.core.heap import freeze_startup_heap
+from kelu.core.heap import tune_garbage_collection
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kelu.settings")
 application = get_wsgi_application()
-freeze_startup_heap()
+tune_garbage_collection()
