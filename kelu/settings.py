@@ -167,7 +167,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Login throttling (django-axes): after KELU_LOGIN_FAILURES failures an account, and separately an address, is
 # locked for KELU_LOCKOUT_MINUTES; the page says the same whether or not the account exists.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# kelu.accounts.backends.UserBackend is ModelBackend reading the role and the authenticator along with the user.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "kelu.accounts.backends.UserBackend"]
 AXES_FAILURE_LIMIT = env.int("KELU_LOGIN_FAILURES", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("KELU_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

@@ -45,3 +45,12 @@ def test_a_role_can_require_two_factor(owner, password, admin, client_as):
 def test_bearer_tokens_are_not_affected(bearer_client, owner):
     TOTPDevice.objects.create(user=owner, name="a", confirmed=True)
     assert bearer_client(owner).get("/api/v1/users/me/").status_code == 200
+
+
+def test_a_request_reads_the_user_with_role_and_authenticator_at_once(owner, client_as, django_assert_num_queries):
+    client = client_as(owner)
+    # the session, the user with role and "has a confirmed authenticator" in one read, the view's read of the teams
+    with django_assert_num_queries(3):
+        assert client.get("/api/v1/users/me/").status_code == 200
+    TOTPDevice.objects.create(user=owner, name="a", confirmed=True)
+    assert client.get("/customers/")["Location"].startswith("/accounts/2fa/verify/")

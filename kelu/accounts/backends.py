@@ -1,0 +1,25 @@
+"""Sign-in backend: Django's ModelBackend, reading the signed-in user as every request needs it.
+
+Each request of a signed-in user reads the user from the session's id, and then needs the user's role (permissions)
+and whether the user has a confirmed authenticator (kelu.accounts.two_factor). One statement reads all three, where
+ModelBackend's ``get_user`` left two more reads to every request.
+"""
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Exists, OuterRef
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from kelu.accounts.models import User
+
+
+class UserBackend(ModelBackend):
+    def get_user(self, user_id: Any) -> User | None:
+        devices = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        users = User._default_manager.select_related("role").annotate(has_confirmed_device=Exists(devices))
+        try:
+            user = users.get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
