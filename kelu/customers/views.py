@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, F, OuterRef, Value
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -148,7 +149,11 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     share_teams = _share_teams(user)
     # Record addresses from one reverse(): fifty reverse() calls cost more than the page's own query.
     base = reverse("customers:list") if is_customers else reverse("customers:contacts")
-    related = _related_names(entity, page.rows, shown)
+    # The bulk-action form lists the users one may hand customers to: the page's owners are mostly among them.
+    bulk_form = forms.BulkActionForm(actor=user, ids=[], options=options) if is_customers else None
+    owner_field: Any = bulk_form.fields["owner"] if bulk_form else None
+    known_users = dict(owner_field.choices[1:]) if owner_field else {}
+    related = _related_names(entity, page.rows, shown, known_users=known_users)
     rows = [
         {"record": record, "cells": _cells(record, shown, points, labels, related, url=f"{base}{record.pk}/",
                                            full=full)}
@@ -163,6 +168,10 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     ]
     if "q" in params:
         chips.insert(0, {"label": f"{_('Search')}: {params['q'][-1]}", "url": _url(params, q=None)})
+    pins = SavedView.pinned_by.through.objects.filter(savedview=OuterRef("pk"), user=user)
+    views = list(
+        selectors.saved_views_visible_to(user, entity).select_related("owner", "team").annotate(pinned=Exists(pins))
+    )
     filter_query = urlencode({**parsed.params, **({"q": params["q"]} if "q" in params else {})}, doseq=True)
     context = {
         "entity": entity,
@@ -186,14 +195,14 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         "errors": errors,
         "filter_form_url": reverse("customers:filters" if is_customers else "customers:contact_filters") + _url(params),
         "active_view": active_view,
-        "views": list(selectors.saved_views_visible_to(user, entity).select_related("owner", "team")),
-        "pinned_ids": set(user.pinned_views.filter(entity=entity).values_list("id", flat=True)),
+        "views": views,
+        "pinned_ids": {view.pk for view in views if view.pinned},
         "share_teams": share_teams,
         "can_write": can_write,
         "can_export": is_customers and (user.is_admin or user.role.can_export),
     }
     if is_customers:
-        context["bulk_form"] = forms.BulkActionForm(actor=user, ids=[], options=options)
+        context["bulk_form"] = bulk_form
         context["labels"] = labels
     else:
         context["letters"] = filters.CONTACT_LETTERS
@@ -269,11 +278,17 @@ def _first_points(entity: str, ids: list[int]) -> dict[int, dict[str, cells.Poin
     kinds = ("phone", "email")
     fields = ("kind", "label", "value", "normalized", "is_valid", "problem")
     if entity == FieldDefinition.Entity.CUSTOMER:
-        own = ContactPoint.objects.filter(customer_id__in=ids, kind__in=kinds).order_by("position", "id")
+        # The customer's own points first, then its contacts' (primary contact first, then by name), in one read.
+        order = ("contact_id", "primary", "pinyin", "position", "id")
+        own = ContactPoint.objects.filter(customer_id__in=ids, kind__in=kinds).annotate(
+            owner=F("customer_id"), primary=Value(True), pinyin=Value("")
+        )
         of_contacts = ContactPoint.objects.filter(
             contact__customer_id__in=ids, contact__deleted_at__isnull=True, kind__in=kinds
-        ).order_by("-contact__is_primary", "contact__name_pinyin", "contact_id", "position", "id")
-        rows = [*own.values_list("customer_id", *fields), *of_contacts.values_list("contact__customer_id", *fields)]
+        ).annotate(owner=F("contact__customer_id"), primary=F("contact__is_primary"), pinyin=F("contact__name_pinyin"))
+        both = own.order_by().values_list("owner", *fields, *order)
+        both = both.union(of_contacts.order_by().values_list("owner", *fields, *order), all=True)
+        rows = [row[: -len(order)] for row in sorted(both, key=_point_order)]
     else:
         points = ContactPoint.objects.filter(contact_id__in=ids, kind__in=kinds).order_by("position", "id")
         rows = list(points.values_list("contact_id", *fields))
@@ -283,9 +298,17 @@ def _first_points(entity: str, ids: list[int]) -> dict[int, dict[str, cells.Poin
     return found
 
 
-def _related_names(entity: str, records: list[Any], shown: list[listing.Column]) -> dict[str, dict[int, Any]]:
+def _point_order(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    contact_id, primary, pinyin, position, pk = row[-5:]
+    return (contact_id is not None, not primary, pinyin, contact_id or 0, position, pk)
+
+
+def _related_names(
+    entity: str, records: list[Any], shown: list[listing.Column], *, known_users: dict[int, str]
+) -> dict[str, dict[int, Any]]:
     """Tags, owners, teams and customers of a page's records as plain values, one small query each: model
-    instances through joins and prefetches cost more than the page's own query."""
+    instances through joins and prefetches cost more than the page's own query. ``known_users``: names the page
+    has read already (only the other owners are read)."""
     from kelu.accounts.models import Team, User
 
     keys = {column.key for column in shown}
@@ -297,8 +320,9 @@ def _related_names(entity: str, records: list[Any], shown: list[listing.Column])
         tags.setdefault(record_id, []).append((name, color))
     related: dict[str, dict[int, Any]] = {"tags": tags}
     if "owner" in keys:
-        owner_ids = {record.owner_id for record in records if record.owner_id}
-        related["owner"] = {user.pk: str(user) for user in User.objects.filter(pk__in=owner_ids)}
+        owner_ids = {record.owner_id for record in records if record.owner_id} - known_users.keys()
+        others = User.objects.filter(pk__in=owner_ids) if owner_ids else []
+        related["owner"] = {**known_users, **{user.pk: str(user) for user in others}}
     if "team" in keys:
         team_ids = {record.team_id for record in records if record.team_id}
         related["team"] = dict(Team.objects.filter(pk__in=team_ids).values_list("id", "name"))
