@@ -8,7 +8,7 @@ def tokens_of(user: User) -> "list[ApiToken]":
 
 
 def user_by_token(raw: str) -> tuple[User, ApiToken] | None:
-    token = ApiToken.objects.active().matching(raw).select_related("user").first()
+    token = ApiToken.objects.active().matching(raw).select_related("user__role").first()
     if token is None:
         return None
     return token.user, token

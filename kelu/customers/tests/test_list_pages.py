@@ -217,8 +217,9 @@ def test_the_phone_column_shows_the_customers_own_phone_else_its_primary_contact
         contacts=[person("安一", "13900000001", primary=True)],
     )  # fmt: skip
     services.customer_create(
-        actor=owner, values={"name": "乙公司"}, contacts=[person("安二", "13900000002"), person("王二", "13900000012", True)]
-    )
+        actor=owner, values={"name": "乙公司"},
+        contacts=[person("安二", "13900000002"), person("王二", "13900000012", primary=True)],
+    )  # fmt: skip
     services.customer_create(
         actor=owner, values={"name": "丙公司"}, contacts=[person("王三", "13900000013"), person("安三", "13900000003")]
     )
