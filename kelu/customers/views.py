@@ -271,7 +271,7 @@ def _column_choices(
 
 
 def _first_points(entity: str, ids: list[int]) -> dict[int, dict[str, cells.Point]]:
-    """The first phone and email of each record of the page, in two small queries (no contacts loaded)."""
+    """The first phone and email of each record of the page, in one small query (no contacts loaded)."""
     found: dict[int, dict[str, cells.Point]] = {}
     if not ids:
         return found

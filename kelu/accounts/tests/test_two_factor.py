@@ -1,3 +1,5 @@
+import importlib
+
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -54,3 +56,23 @@ def test_a_request_reads_the_user_with_role_and_authenticator_at_once(owner, cli
         assert client.get("/api/v1/users/me/").status_code == 200
     TOTPDevice.objects.create(user=owner, name="a", confirmed=True)
     assert client.get("/customers/")["Location"].startswith("/accounts/2fa/verify/")
+
+
+def test_sessions_signed_in_through_djangos_model_backend_stay_signed_in(owner):
+    from django.apps import apps
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    migration = importlib.import_module("kelu.accounts.migrations.0005_sessions_of_the_user_backend")
+    store = SessionStore()
+    store.update({SESSION_KEY: str(owner.pk), BACKEND_SESSION_KEY: migration.OLD})
+    store[HASH_SESSION_KEY] = owner.get_session_auth_hash()
+    store.create()
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = str(store.session_key)
+    assert client.get("/api/v1/users/me/").status_code == 401  # the old backend is not listed: signed out
+    migration.forwards(apps, None)
+    assert client.get("/api/v1/users/me/").json()["username"] == "owner"
+    migration.backwards(apps, None)
+    assert SessionStore(store.session_key).load()[BACKEND_SESSION_KEY] == migration.OLD
