@@ -7,6 +7,7 @@ ranking of a bounded candidate list happens in Python (kelu.search.selectors), w
 
 import json
 import re
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -137,6 +138,9 @@ class PostgresEngine(Engine):
     """
 
     BUCKET_BITS = 13  # 8,192 ids
+    WALK = 1_000  # newest ids tested one by one first, for a word in more than COMMON of the records
+    COMMON = 0.1
+    STATISTICS_SECONDS = 600  # how long a process trusts the lexeme frequencies it read
     WINDOWS = (2, 8)  # buckets asked in turn, newest first, before the rest of the table
     PREFIXES = (2, 4)  # shortest and longest prefix that gets a lexeme of its own
 
@@ -196,10 +200,12 @@ class PostgresEngine(Engine):
         return f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery", [self._tsquery(query)]  # noqa: S608
 
     def newest_sql(self, entity: str, query: Query, *, below: int | None, limit: int) -> tuple[str, list[Any]]:
-        """One statement: the newest ``WINDOWS[0]`` buckets, then (only if they held too few) the next
-        ``WINDOWS[1]``, then (only if still too few: a rare word) everything older. PostgreSQL tests a condition
-        without columns once, before the scan it guards, and skips the scan when it is false."""
-        name, bits = table(entity), self.BUCKET_BITS
+        """One statement: the newest ``WALK`` ids, each row tested (a common word: reading the matches of even two
+        buckets would cost more); only if they held too few, the newest ``WINDOWS[0]`` buckets, then (only if they
+        held too few) the next ``WINDOWS[1]``, then (only if still too few: a rare word) everything older.
+        PostgreSQL tests a condition without columns once, before the scan it guards, and skips the scan when it is
+        false."""
+        name, bits, walk = table(entity), self.BUCKET_BITS, self.walk(entity, query)
         first, second = self.WINDOWS
 
         def buckets(skip: int, count: int) -> str:  # a tsquery: any of these buckets, counted from the newest
@@ -208,26 +214,38 @@ class PostgresEngine(Engine):
                 f"FROM top, generate_series({skip}, {skip + count - 1}) AS i)"
             )
 
+        # The walk: "IS TRUE" keeps the GIN index out of it (the primary key's range is the point). Elsewhere
         # "rowid + 0": sort the matches read from the GIN index, and test them against the bound, never walk or
         # scan the primary key (what the planner picks when it overestimates how common a word is, or cannot
-        # know the bound).
+        # know the bound). Once the walk has failed, the windows start again from the top (a few rows read twice,
+        # and no duplicates).
         sql = f"""
             WITH top AS (
                 SELECT below, (below - 1) >> {bits} AS newest
                 FROM (SELECT coalesce(%(below)s, (SELECT max(rowid) FROM {name}) + 1, 1) AS below) AS given
+            ), walk AS MATERIALIZED (
+                SELECT rowid FROM {name}
+                WHERE rowid < (SELECT below FROM top) AND rowid >= (SELECT below FROM top) - {walk}
+                  AND (tokens @@ %(query)s::tsquery) IS TRUE
+                ORDER BY rowid DESC LIMIT %(limit)s
+            ), walked AS MATERIALIZED (
+                SELECT count(*) >= %(limit)s AS enough FROM walk
             ), recent AS MATERIALIZED (
                 SELECT rowid FROM {name}
-                WHERE tokens @@ (%(query)s::tsquery && {buckets(0, first)}) AND rowid + 0 < (SELECT below FROM top)
+                WHERE NOT (SELECT enough FROM walked)
+                  AND tokens @@ (%(query)s::tsquery && {buckets(0, first)}) AND rowid + 0 < (SELECT below FROM top)
                 ORDER BY rowid + 0 DESC LIMIT %(limit)s
             ), older AS MATERIALIZED (
                 SELECT rowid FROM {name}
-                WHERE (SELECT count(*) FROM recent) < %(limit)s
+                WHERE NOT (SELECT enough FROM walked) AND (SELECT count(*) FROM recent) < %(limit)s
                   AND tokens @@ (%(query)s::tsquery && {buckets(first, second)})
                 ORDER BY rowid + 0 DESC LIMIT %(limit)s
             )
-            SELECT rowid FROM recent UNION ALL SELECT rowid FROM older UNION ALL (
+            SELECT rowid FROM walk WHERE (SELECT enough FROM walked)
+            UNION ALL SELECT rowid FROM recent UNION ALL SELECT rowid FROM older UNION ALL (
                 SELECT rowid FROM {name}
-                WHERE (SELECT count(*) FROM recent) + (SELECT count(*) FROM older) < %(limit)s
+                WHERE NOT (SELECT enough FROM walked)
+                  AND (SELECT count(*) FROM recent) + (SELECT count(*) FROM older) < %(limit)s
                   AND tokens @@ %(query)s::tsquery
                   AND rowid + 0 < ((SELECT newest FROM top) - {first + second} + 1) << {bits}
                 ORDER BY rowid + 0 DESC LIMIT %(limit)s
@@ -236,11 +254,33 @@ class PostgresEngine(Engine):
         values = {"below": below, "query": self._tsquery(query), "limit": limit}
         return _NAMED.sub("%s", sql), [values[name] for name in _NAMED.findall(sql)]
 
+    def walk(self, entity: str, query: Query) -> int:
+        """How many of the newest ids ``newest_sql`` tests one by one: ``WALK`` when ANALYZE found each term's
+        lexeme in more than ``COMMON`` of the records (the walk then fills a page), else none."""
+        frequencies = _lexeme_frequencies(table(entity), time.monotonic() // self.STATISTICS_SECONDS)
+        lexemes = self._tsquery(query).replace("'", "").split(" & ")
+        common = all(frequencies.get(lexeme, 0.0) >= self.COMMON for lexeme in lexemes)
+        return self.WALK if common else 0
+
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
         return "SELECT unnest(%s::bigint[])", [ids]
 
     def tokens_match_sql(self, query: Query) -> tuple[str, list[Any]]:
         return "tokens @@ %s::tsquery", [self._tsquery(query)]
+
+
+@lru_cache(maxsize=4)
+def _lexeme_frequencies(name: str, period: float) -> dict[str, float]:
+    """The most common lexemes of an index table and the share of its rows holding each, as ANALYZE last counted
+    them (PostgreSQL keeps about a thousand per column); ``period`` renews the cache."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = %s AND attname = 'tokens'",
+            [name],
+        )
+        row = cursor.fetchone()
+    return dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
 
 
 @lru_cache(maxsize=256)

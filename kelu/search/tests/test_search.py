@@ -196,10 +196,11 @@ def test_imported_records_are_found_and_undo_forgets_them(owner):
     assert _stored("customer") == {} and _stored("contact") == {}
 
 
+@pytest.mark.parametrize("walk", [0, 12])
 @pytest.mark.parametrize("text", ["z", "zh", "zhang", "张", "科技", "13", "1380", "公司"])
-def test_pages_of_newest_matches_agree_with_the_plain_order(db, admin, monkeypatch, text):
-    """The engine's newest-first pages (PostgreSQL: bucket windows, here of 2 ids) are exactly the matches in id
-    order, page after page."""
+def test_pages_of_newest_matches_agree_with_the_plain_order(db, admin, monkeypatch, text, walk):
+    """The engine's newest-first pages (PostgreSQL: a walk of the newest ids, then bucket windows, here of 2 ids)
+    are exactly the matches in id order, page after page."""
     from django.db import connection
 
     from kelu.customers import demo
@@ -207,6 +208,7 @@ def test_pages_of_newest_matches_agree_with_the_plain_order(db, admin, monkeypat
     from kelu.search.tokens import parse_query
 
     monkeypatch.setattr(PostgresEngine, "BUCKET_BITS", 1)
+    monkeypatch.setattr(PostgresEngine, "walk", lambda self, entity, query: walk)  # as if the word were common
     demo.generate(customers=60, seed=11)
     engine, query = engine_for(), parse_query(text)
     for entity in ("customer", "contact"):
@@ -240,3 +242,25 @@ def test_lists_testing_rows_one_by_one_find_what_the_match_list_finds(xinmiao, s
         monkeypatch.undo()
         assert walked == listed
     assert len(customers_matching(owner, {"q": ["张伟"]}, walk_order=True)) == 2
+
+
+def test_postgresql_walks_the_newest_rows_only_for_words_analyze_found_common(db, admin):
+    from django.db import connection
+
+    from kelu.customers import demo
+    from kelu.search import engines
+    from kelu.search.tokens import parse_query
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's lexeme statistics")
+    demo.generate(customers=200, seed=5)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_customer_index")
+    engines._lexeme_frequencies.cache_clear()
+    engine = engines.PostgresEngine()
+    frequencies = engines._lexeme_frequencies("search_customer_index", 0)
+    words = [lexeme for lexeme in frequencies if lexeme.isalnum()]  # not the id buckets' or prefixes' lexemes
+    common = max(words, key=frequencies.__getitem__)  # a region's 市 or 区: in nearly every customer
+    assert frequencies[common] > engine.COMMON
+    assert engine.walk("customer", parse_query(common)) == engine.WALK
+    assert engine.walk("customer", parse_query("qqqqzzzz")) == 0
