@@ -10,14 +10,14 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kelu.accounts.models import User
+from kelu.accounts.two_factor import confirmed_devices
 
 
 class UserBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
-        devices = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        devices = confirmed_devices().filter(user=OuterRef("pk"))
         users = User._default_manager.select_related("role").annotate(has_confirmed_device=Exists(devices))
         try:
             user = users.get(pk=user_id)

@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,8 +36,13 @@ from kelu.core.forms import StyledFormMixin
 OPEN_PATHS = ("/accounts/2fa/", "/accounts/logout/", "/accounts/language/", "/static/", "/healthz")
 
 
+def confirmed_devices() -> QuerySet[TOTPDevice]:
+    """What counts as a user's authenticator: a TOTP device whose enrolment was confirmed with a code."""
+    return TOTPDevice.objects.filter(confirmed=True)
+
+
 def confirmed_device(user: User) -> TOTPDevice | None:
-    device: TOTPDevice | None = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device: TOTPDevice | None = confirmed_devices().filter(user=user).first()
     return device
 
 

@@ -152,7 +152,7 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     # The bulk-action form lists the users one may hand customers to: the page's owners are mostly among them.
     bulk_form = forms.BulkActionForm(actor=user, ids=[], options=options) if is_customers else None
     owner_field: Any = bulk_form.fields["owner"] if bulk_form else None
-    known_users = dict(owner_field.choices[1:]) if owner_field else {}
+    known_users = {pk: name for pk, name in owner_field.choices if pk} if owner_field else {}  # not "public pool"
     related = _related_names(entity, page.rows, shown, known_users=known_users)
     rows = [
         {"record": record, "cells": _cells(record, shown, points, labels, related, url=f"{base}{record.pk}/",
@@ -279,16 +279,15 @@ def _first_points(entity: str, ids: list[int]) -> dict[int, dict[str, cells.Poin
     fields = ("kind", "label", "value", "normalized", "is_valid", "problem")
     if entity == FieldDefinition.Entity.CUSTOMER:
         # The customer's own points first, then its contacts' (primary contact first, then by name), in one read.
-        order = ("contact_id", "primary", "pinyin", "position", "id")
         own = ContactPoint.objects.filter(customer_id__in=ids, kind__in=kinds).annotate(
             owner=F("customer_id"), primary=Value(True), pinyin=Value("")
         )
         of_contacts = ContactPoint.objects.filter(
             contact__customer_id__in=ids, contact__deleted_at__isnull=True, kind__in=kinds
         ).annotate(owner=F("contact__customer_id"), primary=F("contact__is_primary"), pinyin=F("contact__name_pinyin"))
-        both = own.order_by().values_list("owner", *fields, *order)
-        both = both.union(of_contacts.order_by().values_list("owner", *fields, *order), all=True)
-        rows = [row[: -len(order)] for row in sorted(both, key=_point_order)]
+        both = own.order_by().values_list("owner", *fields, *_POINT_ORDER)
+        both = both.union(of_contacts.order_by().values_list("owner", *fields, *_POINT_ORDER), all=True)
+        rows = [row[: -len(_POINT_ORDER)] for row in sorted(both, key=_point_order)]
     else:
         points = ContactPoint.objects.filter(contact_id__in=ids, kind__in=kinds).order_by("position", "id")
         rows = list(points.values_list("contact_id", *fields))
@@ -298,8 +297,11 @@ def _first_points(entity: str, ids: list[int]) -> dict[int, dict[str, cells.Poin
     return found
 
 
+_POINT_ORDER = ("contact_id", "primary", "pinyin", "position", "id")  # the last columns of _first_points' rows
+
+
 def _point_order(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    contact_id, primary, pinyin, position, pk = row[-5:]
+    contact_id, primary, pinyin, position, pk = row[-len(_POINT_ORDER) :]
     return (contact_id is not None, not primary, pinyin, contact_id or 0, position, pk)
 
 

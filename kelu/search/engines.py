@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from kelu.search.tokens import CJK_CLASS, Query
+from kelu.search.tokens import CJK_CLASS, Query, Term
 
 ENTITIES = ("customer", "contact")
 _NAMED = re.compile(r"%\((\w+)\)s")  # named placeholders, which RawSQL cannot take
@@ -186,15 +186,18 @@ class PostgresEngine(Engine):
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {table(entity)} WHERE rowid = ANY(%s)", [ids])  # noqa: S608
 
+    def _lexeme(self, term: Term) -> str | None:
+        """The one lexeme that answers a term (the term itself, or its prefix lexeme), or None for a prefix too
+        short or too long to have lexemes of its own (answered by a ``:*`` prefix match)."""
+        shortest, longest = self.PREFIXES
+        if not term.prefix:
+            return term.token
+        return f"{term.token}*" if shortest <= len(term.token) <= longest else None
+
     def _tsquery(self, query: Query) -> str:
         # Tokens are letters and digits only (kelu.search.tokens), so quoting them needs no escaping.
-        shortest, longest = self.PREFIXES
-        return " & ".join(
-            f"'{term.token}*'"
-            if term.prefix and shortest <= len(term.token) <= longest
-            else f"'{term.token}'" + (":*" if term.prefix else "")
-            for term in query.terms
-        )
+        lexemes = ((term, self._lexeme(term)) for term in query.terms)
+        return " & ".join(f"'{lexeme}'" if lexeme else f"'{term.token}':*" for term, lexeme in lexemes)
 
     def ids_sql(self, entity: str, query: Query) -> tuple[str, list[Any]]:
         return f"SELECT rowid FROM {table(entity)} WHERE tokens @@ %s::tsquery", [self._tsquery(query)]  # noqa: S608
@@ -258,8 +261,8 @@ class PostgresEngine(Engine):
         """How many of the newest ids ``newest_sql`` tests one by one: ``WALK`` when ANALYZE found each term's
         lexeme in more than ``COMMON`` of the records (the walk then fills a page), else none."""
         frequencies = _lexeme_frequencies(table(entity), time.monotonic() // self.STATISTICS_SECONDS)
-        lexemes = self._tsquery(query).replace("'", "").split(" & ")
-        common = all(frequencies.get(lexeme, 0.0) >= self.COMMON for lexeme in lexemes)
+        lexemes = [self._lexeme(term) for term in query.terms]
+        common = all(lexeme and frequencies.get(lexeme, 0.0) >= self.COMMON for lexeme in lexemes)
         return self.WALK if common else 0
 
     def id_list_sql(self, ids: list[int]) -> tuple[str, list[Any]]:
