@@ -132,12 +132,9 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     else:
         qs = selectors.contacts_matching(user, list_params, parsed=parsed, walk_order=True)
     shown = listing.chosen_columns(entity, _last(params, "columns"), columns)
-    # What no column shows stays in the database (notes can be long; custom is JSON to decode).
-    unread = ["notes", "name_initials", "version", "created_by"]
-    unread += ["address", "website"] if is_customers else ["wechat", "birthday", "is_primary", "is_decision_maker"]
-    if not any(column.definition for column in shown):
-        unread.append("custom")
-    qs = qs.defer(*unread)
+    # Only what the shown columns need leaves the database (notes can be long, custom is JSON to decode, and every
+    # date read is a date parsed).
+    qs = qs.only(*_fields_shown(shown, is_customers=is_customers))
     size = PAGE_SIZE if is_customers else CONTACT_PAGE_SIZE
     page = keyset_page(
         qs, sort_column.sort, descending=descending, cursor=_last(params, "cursor"), size=size,
@@ -214,6 +211,21 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         context["letter"] = _last(params, "letter") or ""
     template = "customers/customer_list.html" if is_customers else "customers/contact_list.html"
     return render(request, f"{template}#results" if request.htmx else template, context)
+
+
+# The model fields a list column shows, where they differ from its key (custom fields all read ``custom``).
+_COLUMN_FIELDS = {
+    "name": ("name", "kind"), "phone": (), "tags": (), "owner": ("owner_id",), "team": ("team_id",),
+    "customer": ("customer_id",), "last_contacted": ("last_contacted_at",), "next_follow_up": ("next_follow_up_at",),
+    "created": ("created_at",), "updated": ("updated_at",),
+}  # fmt: skip
+
+
+def _fields_shown(shown: list[listing.Column], *, is_customers: bool) -> list[str]:
+    fields = ["pk"] if is_customers else ["pk", "sort_letter"]  # contacts are grouped by letter
+    for column in shown:
+        fields += ("custom",) if column.definition else _COLUMN_FIELDS.get(column.key, (column.key,))
+    return [field for field in dict.fromkeys(fields) if is_customers or field != "kind"]
 
 
 def _next_sort(current: str, key: str) -> str:
