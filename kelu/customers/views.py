@@ -296,15 +296,15 @@ def _first_points(entity: str, ids: list[int]) -> dict[int, dict[str, cells.Poin
     if entity == FieldDefinition.Entity.CUSTOMER:
         # The customer's own points first, then its contacts' (primary contact first, then by name), in one read.
         # Written out: the ORM's union of two annotated querysets takes longer to compile than to run.
-        points, contacts = ContactPoint._meta.db_table, Contact._meta.db_table
+        point_table, contact_table = ContactPoint._meta.db_table, Contact._meta.db_table
         columns = ", ".join(f"p.{name}" for name in fields)
         marks = ", ".join(["%s"] * len(ids))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT p.customer_id, {columns}, p.contact_id, TRUE, '', p.position, p.id FROM {points} p "  # noqa: S608
+                f"SELECT p.customer_id, {columns}, p.contact_id, TRUE, '', p.position, p.id FROM {point_table} p "  # noqa: S608
                 f"WHERE p.customer_id IN ({marks}) AND p.kind IN (%s, %s) UNION ALL "
                 f"SELECT c.customer_id, {columns}, p.contact_id, c.is_primary, c.name_pinyin, p.position, p.id "
-                f"FROM {points} p JOIN {contacts} c ON c.id = p.contact_id "
+                f"FROM {point_table} p JOIN {contact_table} c ON c.id = p.contact_id "
                 f"WHERE c.customer_id IN ({marks}) AND c.deleted_at IS NULL AND p.kind IN (%s, %s)",
                 [*ids, *kinds, *ids, *kinds],
             )
