@@ -205,9 +205,9 @@ class PostgresEngine(Engine):
     def newest_sql(self, entity: str, query: Query, *, below: int | None, limit: int) -> tuple[str, list[Any]]:
         """One statement: the newest ``WALK`` ids, each row tested (a common word: reading the matches of even two
         buckets would cost more); only if they held too few, the newest ``WINDOWS[0]`` buckets, then (only if they
-        held too few) the next ``WINDOWS[1]``, then (only if still too few: a rare word) everything older.
-        PostgreSQL tests a condition without columns once, before the scan it guards, and skips the scan when it is
-        false."""
+        held too few) the next ``WINDOWS[1]``, then (only if still too few: a rare word) everything older, as many
+        ids as are still wanted (each id is looked up in the caller's scope). PostgreSQL tests a condition without
+        columns once, before the scan it guards, and skips the scan when it is false."""
         name, bits, walk = table(entity), self.BUCKET_BITS, self.walk(entity, query)
         first, second = self.WINDOWS
 
@@ -251,7 +251,8 @@ class PostgresEngine(Engine):
                   AND (SELECT count(*) FROM recent) + (SELECT count(*) FROM older) < %(limit)s
                   AND tokens @@ %(query)s::tsquery
                   AND rowid + 0 < ((SELECT newest FROM top) - {first + second} + 1) << {bits}
-                ORDER BY rowid + 0 DESC LIMIT %(limit)s
+                ORDER BY rowid + 0 DESC
+                LIMIT greatest(%(limit)s - (SELECT count(*) FROM recent) - (SELECT count(*) FROM older), 0)
             )
         """  # noqa: S608
         values = {"below": below, "query": self._tsquery(query), "limit": limit}
