@@ -101,7 +101,10 @@ AUTH_USER_MODEL = "accounts.User"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's backend, freeing each page's context once rendered (kelu/core/rendering.py); named "django" as
+        # template_partials looks for it.
+        "BACKEND": "kelu.core.rendering.FreeingDjangoTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "kelu" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
