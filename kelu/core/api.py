@@ -7,8 +7,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, permissions, serializers
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from kelu.accounts.models import User
+from kelu.core.heap import release
 from kelu.core.permissions import is_read_only
 
 
@@ -18,6 +20,12 @@ class CursorPagination(pagination.CursorPagination):
     ordering = "-pk"
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        release(self.page or (), serialized=data)  # serialized and linked: let the page go (kelu.core.heap)
+        self.page = []  # the view and its request point at each other, and at this paginator
+        return response
 
 
 def acting_user(request: Request) -> User:

@@ -16,6 +16,8 @@ benchmark's million-customer database (mean / p95 / full collections):
 """
 
 import gc
+from collections.abc import Iterable
+from typing import Any
 
 YOUNG_OBJECTS = 50_000
 
@@ -25,3 +27,26 @@ def tune_garbage_collection() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
+
+
+def release(records: Iterable[Any], *, serialized: Any = None) -> None:
+    """Let records that have been rendered go at once: empty the caches that tie rows read with
+    ``prefetch_related`` / ``select_related`` to each other (each prefetched row caches its parent), and detach
+    ``serialized``, a DRF serializer's output, from its serializer (they point at each other). Otherwise a page of 50
+    customers with contacts, points and tags is ~6,300 objects in cycles that only the collector frees."""
+    for record in records:
+        prefetched = getattr(record, "_prefetched_objects_cache", None)
+        if prefetched:
+            for related in prefetched.values():
+                release(related._result_cache or ())
+            prefetched.clear()
+        state = getattr(record, "_state", None)
+        if state is not None and "fields_cache" in state.__dict__:
+            state.fields_cache.clear()
+    serializer = getattr(serialized, "serializer", None)
+    for made in (serializer, getattr(serializer, "child", None)):  # DRF keeps what a serializer was made with
+        if made is not None:
+            made.instance, made._args = None, ()
+    if serializer is not None:
+        serializer.__dict__.pop("_data", None)
+        serialized.serializer = None

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kelu.core.api import StrictInput, acting_user
+from kelu.core.heap import release
 from kelu.search.selectors import search
 
 TYPES = [("customer", _("Customer")), ("contact", _("Contact"))]
@@ -47,4 +48,6 @@ def search_view(request: Request) -> Response:
     values = params.validated_data
     types = sorted(values.get("type") or ["customer", "contact"])
     hits = search(acting_user(request), values["q"], limit=values["limit"], types=types)
-    return Response(SearchOutput({"results": hits}).data)
+    data = SearchOutput({"results": hits}).data
+    release([hit.record for hit in hits], serialized=data)  # serialized: let the records go (kelu.core.heap)
+    return Response(data)
