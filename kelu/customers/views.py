@@ -215,17 +215,18 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
 
 # The model fields a list column shows, where they differ from its key (custom fields all read ``custom``).
 _COLUMN_FIELDS = {
-    "name": ("name", "kind"), "phone": (), "tags": (), "owner": ("owner_id",), "team": ("team_id",),
-    "customer": ("customer_id",), "last_contacted": ("last_contacted_at",), "next_follow_up": ("next_follow_up_at",),
-    "created": ("created_at",), "updated": ("updated_at",),
+    "phone": (), "tags": (), "owner": ("owner_id",), "team": ("team_id",), "customer": ("customer_id",),
+    "last_contacted": ("last_contacted_at",), "next_follow_up": ("next_follow_up_at",), "created": ("created_at",),
+    "updated": ("updated_at",),
 }  # fmt: skip
 
 
 def _fields_shown(shown: list[listing.Column], *, is_customers: bool) -> list[str]:
-    fields = ["pk"] if is_customers else ["pk", "sort_letter"]  # contacts are grouped by letter
+    # Beside the columns: a customer's name cell marks individuals, contacts are grouped by letter.
+    fields = ["pk", "kind"] if is_customers else ["pk", "sort_letter"]
     for column in shown:
         fields += ("custom",) if column.definition else _COLUMN_FIELDS.get(column.key, (column.key,))
-    return [field for field in dict.fromkeys(fields) if is_customers or field != "kind"]
+    return list(dict.fromkeys(fields))
 
 
 def _next_sort(current: str, key: str) -> str:
