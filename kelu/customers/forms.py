@@ -17,12 +17,15 @@ CUSTOM_PREFIX = "custom__"
 
 def _choice_field(field: str, label: Any, loaded: list[ChoiceOption] | None = None) -> forms.ChoiceField:
     """A select of the field's active options, from ``loaded`` (every option, already read) when given."""
+    return forms.ChoiceField(label=label, choices=_active_choices(field, loaded), required=False)
+
+
+def _active_choices(field: str, loaded: list[ChoiceOption] | None = None) -> list[tuple[str, str]]:
     if loaded is None:
         active = selectors.choice_options(field)
     else:
         active = [option for option in loaded if option.field == field and option.is_active]
-    options = [("", "—"), *[(o.key, o.label) for o in active]]
-    return forms.ChoiceField(label=label, choices=options, required=False)
+    return [("", "—"), *[(o.key, o.label) for o in active]]
 
 
 def _custom_form_field(definition: FieldDefinition) -> forms.Field:
@@ -212,14 +215,25 @@ class BulkActionForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         ids_field: Any = self.fields["ids"]
         ids_field.choices = [(pk, pk) for pk in ids]
-        allowed = assignable_owner_ids(actor)
-        users = User.objects.filter(is_active=True)
-        if allowed is not None:
-            users = users.filter(pk__in=allowed)
         owner_field: Any = self.fields["owner"]
-        owner_field.choices = [("", _("Public pool")), *[(u.pk, str(u)) for u in users]]
+        owner_field.choices = owner_choices(actor)
         self.fields["level"] = _choice_field("level", _("Level"), options)
         self._apply_styles()
+
+
+def owner_choices(actor: User) -> list[tuple[Any, Any]]:
+    """Whom the user may hand customers to: the public pool, then the people."""
+    allowed = assignable_owner_ids(actor)
+    users = User.objects.filter(is_active=True).only("pk", "username", "display_name")
+    if allowed is not None:
+        users = users.filter(pk__in=allowed)
+    return [("", _("Public pool")), *[(user.pk, str(user)) for user in users]]
+
+
+def bulk_choices(actor: User, options: list[ChoiceOption]) -> dict[str, list[tuple[Any, Any]]]:
+    """The selects of a list's bulk-action bar, as BulkActionForm offers them, without building the form on every
+    page view. ``options``: every choice option, already read."""
+    return {"action": BulkActionForm.ACTIONS, "owner": owner_choices(actor), "level": _active_choices("level", options)}
 
 
 class ShareForm(StyledFormMixin, forms.Form):

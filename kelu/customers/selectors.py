@@ -1,13 +1,16 @@
 """Every read of customer data, always scoped by the acting user (DESIGN.md §5)."""
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from kelu.accounts.models import User
+from kelu.accounts.models import Team, User
 from kelu.core.permissions import record_scope
 from kelu.core.planner import unless_common
 from kelu.customers.filters import ContactFilters, CustomerFilters, ParsedFilters, params_of
@@ -164,6 +167,39 @@ def saved_views_visible_to(user: User, entity: str | None = None) -> QuerySet[Sa
     """The user's own views and the views shared with one of their teams."""
     qs = SavedView.objects.filter(Q(owner=user) | Q(team__in=user.teams.all()))
     return qs.filter(entity=entity) if entity else qs
+
+
+@dataclass(frozen=True)
+class SidebarView:
+    pk: int
+    name: str
+    url: str
+    team: str | None  # shared with this team; None: the owner's own
+    owner: str
+    pinned: bool  # by the user the sidebar is for
+
+
+def saved_views_sidebar(user: User, entity: str) -> list[SidebarView]:
+    """The saved views a list's sidebar offers the user: those of ``saved_views_visible_to``, with their team's and
+    owner's names and whether the user pinned each. One statement written out: every list page shows the sidebar,
+    and the ORM's compile of this join took about ten times its run (~2 ms against ~0.2 ms)."""
+    views, pins = SavedView._meta.db_table, SavedView.pinned_by.through._meta.db_table
+    users, teams, members = User._meta.db_table, Team._meta.db_table, User.teams.through._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v.id, v.name, t.name, COALESCE(NULLIF(o.display_name, ''), o.username), "  # noqa: S608
+            f"EXISTS (SELECT 1 FROM {pins} p WHERE p.savedview_id = v.id AND p.user_id = %s) "
+            f"FROM {views} v JOIN {users} o ON o.id = v.owner_id LEFT JOIN {teams} t ON t.id = v.team_id "
+            f"WHERE v.entity = %s AND (v.owner_id = %s OR v.team_id IN "
+            f"(SELECT m.team_id FROM {members} m WHERE m.user_id = %s)) ORDER BY v.name, v.id",
+            [user.pk, entity, user.pk, user.pk],
+        )
+        rows = cursor.fetchall()
+    list_url = reverse("customers:list" if entity == FieldDefinition.Entity.CUSTOMER else "customers:contacts")
+    return [
+        SidebarView(pk, name, f"{list_url}?view={pk}", team, owner, bool(pinned))
+        for pk, name, team, owner, pinned in rows
+    ]
 
 
 def params_with_view(user: User, params: dict[str, list[str]], entity: str) -> dict[str, list[str]]:

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -150,10 +149,9 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     share_teams = _share_teams(user)
     # Record addresses from one reverse(): fifty reverse() calls cost more than the page's own query.
     base = reverse("customers:list") if is_customers else reverse("customers:contacts")
-    # The bulk-action form lists the users one may hand customers to: the page's owners are mostly among them.
-    bulk_form = forms.BulkActionForm(actor=user, ids=[], options=options) if is_customers else None
-    owner_field: Any = bulk_form.fields["owner"] if bulk_form else None
-    known_users = {pk: name for pk, name in owner_field.choices if pk} if owner_field else {}  # not "public pool"
+    # The bulk-action bar lists the users one may hand customers to: the page's owners are mostly among them.
+    bulk = forms.bulk_choices(user, options) if is_customers else None
+    known_users = {pk: name for pk, name in bulk["owner"] if pk} if bulk else {}  # not "public pool"
     related = _related_names(entity, page.rows, shown, known_users=known_users)
     rows = [
         {"record": record, "cells": _cells(record, shown, points, labels, related, url=f"{base}{record.pk}/",
@@ -169,10 +167,6 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     ]
     if "q" in params:
         chips.insert(0, {"label": f"{_('Search')}: {params['q'][-1]}", "url": _url(params, q=None)})
-    pins = SavedView.pinned_by.through.objects.filter(savedview=OuterRef("pk"), user=user)
-    views = list(
-        selectors.saved_views_visible_to(user, entity).select_related("owner", "team").annotate(pinned=Exists(pins))
-    )
     filter_query = urlencode({**parsed.params, **({"q": params["q"]} if "q" in params else {})}, doseq=True)
     context = {
         "entity": entity,
@@ -182,7 +176,7 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         "previous_url": _url(params, cursor=page.previous_cursor) if page.previous_cursor else "",
         "count_url": reverse("customers:count" if is_customers else "customers:contact_count") + "?" + filter_query,
         "columns": shown,
-        "column_choices": _column_choices(params, columns, shown),
+        "columns_url": reverse("customers:columns" if is_customers else "customers:contact_columns") + _url(params),
         "sort": sort,
         "sort_links": {c.key: _url(params, sort=_next_sort(sort, c.key)) for c in shown if c.sort is not None},
         "layout": layout,
@@ -196,14 +190,13 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         "errors": errors,
         "filter_form_url": reverse("customers:filters" if is_customers else "customers:contact_filters") + _url(params),
         "active_view": active_view,
-        "views": views,
-        "pinned_ids": {view.pk for view in views if view.pinned},
+        "views": selectors.saved_views_sidebar(user, entity),
         "share_teams": share_teams,
         "can_write": can_write,
         "can_export": is_customers and (user.is_admin or user.role.can_export),
     }
     if is_customers:
-        context["bulk_form"] = bulk_form
+        context["bulk"] = bulk
         context["labels"] = labels
     else:
         context["letters"] = filters.CONTACT_LETTERS
@@ -261,11 +254,38 @@ def _share_teams(user: Any) -> list[Any]:
     return []
 
 
+@require_safe
+def customer_columns(request: AuthenticatedRequest) -> HttpResponse:
+    return _column_chooser(request, FieldDefinition.Entity.CUSTOMER)
+
+
+@require_safe
+def contact_columns(request: AuthenticatedRequest) -> HttpResponse:
+    return _column_chooser(request, FieldDefinition.Entity.CONTACT)
+
+
+def _column_chooser(request: AuthenticatedRequest, entity: str) -> HttpResponse:
+    """The column chooser of a list, its links keeping the list's other parameters (htmx loads it when it opens:
+    most page views never need its dozens of links)."""
+    is_customers = entity == FieldDefinition.Entity.CUSTOMER
+    params = _list_params(request.GET)
+    columns = listing.available_columns(entity)
+    shown = listing.chosen_columns(entity, _last(params, "columns"), columns)
+    list_url = reverse("customers:list" if is_customers else "customers:contacts")
+    context = {"entity": entity, "choices": _column_choices(list_url, params, columns, shown), "list_url": list_url}
+    template = "customers/_column_chooser.html" if request.htmx else "customers/column_chooser.html"
+    return render(request, template, context)
+
+
 def _column_choices(
-    params: dict[str, list[str]], columns: dict[str, listing.Column], shown: list[listing.Column]
+    list_url: str, params: dict[str, list[str]], columns: dict[str, listing.Column], shown: list[listing.Column]
 ) -> list[dict[str, Any]]:
     """Links of the column chooser: show/hide each column, move a shown one left or right."""
     keys = [column.key for column in shown]
+
+    def link(chosen: list[str]) -> str:
+        return list_url + _url(params, columns=",".join(chosen))
+
     choices = []
     for index, key in enumerate(keys):
         moved_up = keys[:]
@@ -276,14 +296,13 @@ def _column_choices(
             moved_down[index + 1], moved_down[index] = moved_down[index], moved_down[index + 1]
         choices.append({
             "column": columns[key], "shown": True,
-            "toggle_url": "" if key == "name" else _url(params, columns=",".join(k for k in keys if k != key)),
-            "up_url": _url(params, columns=",".join(moved_up)) if index > 1 else "",
-            "down_url": _url(params, columns=",".join(moved_down)) if 0 < index < len(keys) - 1 else "",
+            "toggle_url": "" if key == "name" else link([k for k in keys if k != key]),
+            "up_url": link(moved_up) if index > 1 else "",
+            "down_url": link(moved_down) if 0 < index < len(keys) - 1 else "",
         })  # fmt: skip
     for key, column in columns.items():
         if key not in keys:
-            added = _url(params, columns=",".join([*keys, key]))
-            choices.append({"column": column, "shown": False, "toggle_url": added})
+            choices.append({"column": column, "shown": False, "toggle_url": link([*keys, key])})
     return choices
 
 

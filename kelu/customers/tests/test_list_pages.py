@@ -228,3 +228,24 @@ def test_the_phone_column_shows_the_customers_own_phone_else_its_primary_contact
     assert "11110001" in rows["甲公司"] and "13900000001" not in rows["甲公司"]  # its own phone
     assert "13900000012" in rows["乙公司"] and "13900000002" not in rows["乙公司"]  # the primary contact's
     assert "13900000003" in rows["丙公司"] and "13900000013" not in rows["丙公司"]  # else the first by name (An < Wang)
+
+
+def test_column_chooser_is_fetched_when_it_opens_and_keeps_the_list_state(admin, client_as, crowd):
+    client = client_as(admin)
+    page = client.get(reverse("customers:list") + "?columns=name,level,city&sort=-level&level=a").content.decode()
+    chooser = page[page.index('data-testid="column-chooser"') :]
+    chooser = chooser[: chooser.index("</ul>")]
+    assert 'hx-get="/customers/columns/?' in chooser and "bi-arrow-up" not in chooser
+    links = client.get(
+        reverse("customers:columns") + "?columns=name,level,city&sort=-level&level=a", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "<html" not in links
+    # Hide "level", move "city" left, show "owner": each link keeps the filter and the sort.
+    assert 'href="/customers/?columns=name%2Ccity&amp;sort=-level&amp;level=a"' in links
+    assert 'href="/customers/?columns=name%2Ccity%2Clevel&amp;sort=-level&amp;level=a"' in links
+    assert 'href="/customers/?columns=name%2Clevel%2Ccity%2Cowner&amp;sort=-level&amp;level=a"' in links
+    full = client.get(reverse("customers:columns") + "?columns=name,level").content.decode()
+    assert "<html" in full and 'href="/customers/?columns=name"' in full
+    contacts = client.get(reverse("customers:contact_columns"), headers={"HX-Request": "true"}).content.decode()
+    assert 'href="/contacts/?columns=' in contacts
+    assert client.post(reverse("customers:columns")).status_code == 405

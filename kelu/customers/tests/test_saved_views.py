@@ -148,3 +148,24 @@ def test_view_pages_refuse_the_wrong_method_and_strange_redirects(owner, owner_c
     )
     assert response["Location"] == f"/customers/?view={shared_view.pk}"
     assert shared_view.pinned_by.filter(pk=owner.pk).exists()
+
+
+def test_sidebar_lists_the_views_each_user_may_use_with_their_own_pins(owner, teammate, outsider, manager, shared_view):
+    from kelu.customers.selectors import saved_views_sidebar, saved_views_visible_to
+
+    mine = services.saved_view_save(actor=owner, view=SavedView(entity="customer", name="Mine"))
+    services.saved_view_save(actor=owner, view=SavedView(entity="contact", name="My contacts"))
+    shared_view.pinned_by.add(teammate)
+    for user in (owner, teammate, outsider, manager):
+        sidebar = saved_views_sidebar(user, "customer")
+        assert [view.pk for view in sidebar] == list(
+            saved_views_visible_to(user, "customer").order_by("name", "id").values_list("pk", flat=True)
+        )
+        assert {view.pk for view in sidebar if view.pinned} == set(
+            user.pinned_views.filter(entity="customer").values_list("pk", flat=True)
+        )
+    shared, own = saved_views_sidebar(owner, "customer")
+    assert (shared.name, shared.team, shared.owner, shared.pinned) == ("A 级客户", "华东", "赵经理", False)
+    assert shared.url == f"/customers/?view={shared_view.pk}"
+    assert (own.pk, own.team, own.owner) == (mine.pk, None, "王小明")
+    assert [view.pinned for view in saved_views_sidebar(teammate, "customer")] == [True]
