@@ -47,3 +47,10 @@ def test_filter_the_list_and_save_it_as_a_pinned_view(page: Page, live_server):
     expect(page.get_by_test_id("view-count")).to_have_text("2")
     view = SavedView.objects.get(owner=user)
     assert view.filters == {"level": ["a"]}
+
+    # The column chooser's links arrive when it opens; showing a column keeps the view's filter.
+    page.get_by_test_id("columns-toggle").click()
+    page.get_by_test_id("column-chooser").get_by_role("link", name="Industry").click()
+    expect(page).to_have_url(re.compile(r"columns=name%2Cphone%2Clevel%2Cstage%2Ccity%2Cowner%2Cupdated%2Cindustry"))
+    expect(page.locator("#results thead")).to_contain_text("Industry")
+    expect(page.locator("#results table")).not_to_contain_text("丙公司")

@@ -33,6 +33,7 @@ urlpatterns = [
     path("trash/<int:pk>/purge/", views.trash_purge, name="trash_purge"),
     path("trash/contacts/<int:pk>/restore/", views.trash_contact_restore, name="trash_contact_restore"),
     path("views/new/", views.saved_view_create, name="view_create"),
+    path("views/menu/", views.saved_view_menu, name="view_menu"),
     path("views/<int:pk>/", views.saved_view_update, name="view_update"),
     path("views/<int:pk>/pin/", views.saved_view_pin, name="view_pin"),
     path("views/<int:pk>/delete/", views.saved_view_delete, name="view_delete"),

@@ -146,7 +146,6 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         labels.setdefault(option.field, {})[option.key] = option.label
     full = sees_full_contacts(request)
     zone = timezone.get_current_timezone()
-    share_teams = _share_teams(user)
     # Record addresses from one reverse(): fifty reverse() calls cost more than the page's own query.
     base = reverse("customers:list") if is_customers else reverse("customers:contacts")
     # The bulk-action bar lists the users one may hand customers to: the page's owners are mostly among them.
@@ -184,14 +183,13 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         "query": _last(params, "q") or "",
         "params": params,
         "filter_query": filter_query,
-        "list_query": urlencode({k: v for k, v in params.items() if k not in ("cursor", "count", "view")}, doseq=True),
+        "view_menu_url": reverse("customers:view_menu") + _url({"entity": [entity], **params}),
         "chips": chips,
         "clear_url": _url({k: v for k, v in params.items() if k in ("sort", "columns", "layout")}),
         "errors": errors,
         "filter_form_url": reverse("customers:filters" if is_customers else "customers:contact_filters") + _url(params),
         "active_view": active_view,
         "views": selectors.saved_views_sidebar(user, entity),
-        "share_teams": share_teams,
         "can_write": can_write,
         "can_export": is_customers and (user.is_admin or user.role.can_export),
     }
@@ -919,6 +917,27 @@ def _apply_list_state(view: SavedView, list_query: str) -> None:
 
 def _team_id(raw: str | None) -> int | None:
     return _int(raw) if raw else None
+
+
+@require_safe
+def saved_view_menu(request: AuthenticatedRequest) -> HttpResponse:
+    """A list's save-view menu: save the list as it is shown as a view, or update, rename or delete the open one
+    (htmx loads it when it opens)."""
+    entity = request.GET.get("entity", "")
+    if entity not in FieldDefinition.Entity.values:
+        raise Http404
+    params = {name: values for name, values in _list_params(request.GET).items() if name != "entity"}
+    active_view = None
+    if "view" in params:
+        active_view = selectors.saved_views_visible_to(request.user, entity).filter(pk=_int(params["view"][-1])).first()
+    context = {
+        "entity": entity,
+        "list_query": urlencode({k: v for k, v in params.items() if k not in ("cursor", "count", "view")}, doseq=True),
+        "active_view": active_view,
+        "share_teams": _share_teams(request.user),
+    }
+    template = "customers/_saved_view_menu.html" if request.htmx else "customers/saved_view_menu.html"
+    return render(request, template, context)
 
 
 @require_POST

@@ -169,3 +169,19 @@ def test_sidebar_lists_the_views_each_user_may_use_with_their_own_pins(owner, te
     assert shared.url == f"/customers/?view={shared_view.pk}"
     assert (own.pk, own.team, own.owner) == (mine.pk, None, "王小明")
     assert [view.pinned for view in saved_views_sidebar(teammate, "customer")] == [True]
+
+
+def test_save_view_menu_is_fetched_when_it_opens(owner, manager, client_as, shared_view):
+    page = client_as(manager).get(f"/customers/?view={shared_view.pk}", follow=True).content.decode()
+    assert 'data-testid="save-view-form"' not in page
+    assert f'hx-get="/views/menu/?entity=customer&amp;level=a&amp;sort=name&amp;view={shared_view.pk}"' in page
+    url = f"{reverse('customers:view_menu')}?entity=customer&level=a&sort=name&view={shared_view.pk}&cursor=x"
+    menu = client_as(manager).get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in menu and 'data-testid="save-view-form"' in menu
+    assert 'name="list_query" value="level=a&amp;sort=name"' in menu  # the list as shown, not its page or view
+    assert "华东" in menu and 'data-testid="update-view"' in menu and 'data-testid="delete-view"' in menu
+    # A team member saves a copy but changes nothing of the manager's view, and shares with no team.
+    menu = client_as(owner).get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'data-testid="save-view-form"' in menu and "update-view" not in menu and 'name="team"' not in menu
+    assert "<html" in client_as(owner).get(url).content.decode()  # without htmx: a page of its own
+    assert client_as(owner).get(reverse("customers:view_menu") + "?entity=invoice").status_code == 404
