@@ -183,7 +183,7 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         "query": _last(params, "q") or "",
         "params": params,
         "filter_query": filter_query,
-        "view_menu_url": reverse("customers:view_menu") + _url({"entity": [entity], **params}),
+        "view_menu_url": reverse("customers:view_menu") + _url({**params, "entity": [entity]}),
         "chips": chips,
         "clear_url": _url({k: v for k, v in params.items() if k in ("sort", "columns", "layout")}),
         "errors": errors,
@@ -270,7 +270,11 @@ def _column_chooser(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     columns = listing.available_columns(entity)
     shown = listing.chosen_columns(entity, _last(params, "columns"), columns)
     list_url = reverse("customers:list" if is_customers else "customers:contacts")
-    context = {"entity": entity, "choices": _column_choices(list_url, params, columns, shown), "list_url": list_url}
+    context = {
+        "entity": entity,
+        "choices": _column_choices(list_url, params, columns, shown),
+        "list_url": list_url + _url(params),
+    }
     template = "customers/_column_chooser.html" if request.htmx else "customers/column_chooser.html"
     return render(request, template, context)
 

@@ -150,31 +150,41 @@ def test_view_pages_refuse_the_wrong_method_and_strange_redirects(owner, owner_c
     assert shared_view.pinned_by.filter(pk=owner.pk).exists()
 
 
-def test_sidebar_lists_the_views_each_user_may_use_with_their_own_pins(owner, teammate, outsider, manager, shared_view):
+def test_sidebar_lists_the_views_each_user_may_use_with_their_own_pins(
+    owner, teammate, outsider, manager, make_user, shared_view
+):
     from kelu.customers.selectors import saved_views_sidebar, saved_views_visible_to
 
     mine = services.saved_view_save(actor=owner, view=SavedView(entity="customer", name="Mine"))
     services.saved_view_save(actor=owner, view=SavedView(entity="contact", name="My contacts"))
+    south = Team.objects.get(name="华南")
+    lead = make_user("southlead", role="manager", teams=["华南"])  # no display name: the username shows
+    services.saved_view_save(actor=lead, view=SavedView(entity="customer", name="South", team=south))
+    services.saved_view_save(actor=manager, view=SavedView(entity="contact", name="East people", team=shared_view.team))
     shared_view.pinned_by.add(teammate)
-    for user in (owner, teammate, outsider, manager):
-        sidebar = saved_views_sidebar(user, "customer")
-        assert [view.pk for view in sidebar] == list(
-            saved_views_visible_to(user, "customer").order_by("name", "id").values_list("pk", flat=True)
-        )
-        assert {view.pk for view in sidebar if view.pinned} == set(
-            user.pinned_views.filter(entity="customer").values_list("pk", flat=True)
-        )
+    for user in (owner, teammate, outsider, manager, lead):
+        for entity in ("customer", "contact"):
+            sidebar = saved_views_sidebar(user, entity)
+            assert [view.pk for view in sidebar] == list(
+                saved_views_visible_to(user, entity).order_by("name", "id").values_list("pk", flat=True)
+            )
+            assert {view.pk for view in sidebar if view.pinned} == set(
+                user.pinned_views.filter(entity=entity).values_list("pk", flat=True)
+            )
     shared, own = saved_views_sidebar(owner, "customer")
     assert (shared.name, shared.team, shared.owner, shared.pinned) == ("A 级客户", "华东", "赵经理", False)
     assert shared.url == f"/customers/?view={shared_view.pk}"
     assert (own.pk, own.team, own.owner) == (mine.pk, None, "王小明")
     assert [view.pinned for view in saved_views_sidebar(teammate, "customer")] == [True]
+    assert [(view.name, view.owner) for view in saved_views_sidebar(outsider, "customer")] == [("South", "southlead")]
+    (east_people,) = saved_views_sidebar(teammate, "contact")
+    assert east_people.url.startswith("/contacts/?view=") and east_people.team == "华东"
 
 
 def test_save_view_menu_is_fetched_when_it_opens(owner, manager, client_as, shared_view):
     page = client_as(manager).get(f"/customers/?view={shared_view.pk}", follow=True).content.decode()
     assert 'data-testid="save-view-form"' not in page
-    assert f'hx-get="/views/menu/?entity=customer&amp;level=a&amp;sort=name&amp;view={shared_view.pk}"' in page
+    assert f'hx-get="/views/menu/?level=a&amp;sort=name&amp;view={shared_view.pk}&amp;entity=customer"' in page
     url = f"{reverse('customers:view_menu')}?entity=customer&level=a&sort=name&view={shared_view.pk}&cursor=x"
     menu = client_as(manager).get(url, headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in menu and 'data-testid="save-view-form"' in menu
