@@ -374,5 +374,11 @@ class SavedView(TimeStampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        name = "customers:list" if self.entity == FieldDefinition.Entity.CUSTOMER else "customers:contacts"
-        return f"{reverse(name)}?view={self.pk}"
+        return list_url(self.entity, view=self.pk)
+
+
+def list_url(entity: str, *, view: int | None = None) -> str:
+    """The address of the contact list for contacts, else of the customer list; with ``view``, opened on that saved
+    view."""
+    url = reverse("customers:contacts" if entity == FieldDefinition.Entity.CONTACT else "customers:list")
+    return f"{url}?view={view}" if view is not None else url

@@ -7,14 +7,22 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kelu.accounts.models import Team, User
 from kelu.core.permissions import record_scope
 from kelu.core.planner import unless_common
 from kelu.customers.filters import ContactFilters, CustomerFilters, ParsedFilters, params_of
-from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, SavedView, Tag
+from kelu.customers.models import (
+    ChoiceOption,
+    Contact,
+    ContactPoint,
+    Customer,
+    FieldDefinition,
+    SavedView,
+    Tag,
+    list_url,
+)
 
 
 def customers_visible_to(user: User, *, trashed: bool = False) -> QuerySet[Customer]:
@@ -195,9 +203,8 @@ def saved_views_sidebar(user: User, entity: str) -> list[SidebarView]:
             [user.pk, entity, user.pk, user.pk],
         )
         rows = cursor.fetchall()
-    list_url = reverse("customers:list" if entity == FieldDefinition.Entity.CUSTOMER else "customers:contacts")
     return [
-        SidebarView(pk, name, f"{list_url}?view={pk}", team, owner, bool(pinned))
+        SidebarView(pk, name, list_url(entity, view=pk), team, owner, bool(pinned))
         for pk, name, team, owner, pinned in rows
     ]
 

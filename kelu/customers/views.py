@@ -25,7 +25,16 @@ from kelu.core.keyset import count_capped, keyset_page
 from kelu.core.masking import sees_full_contacts
 from kelu.customers import cells, custom_fields, filters, forms, listing, selectors, services
 from kelu.customers.history import history_entries
-from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, SavedView, Tag
+from kelu.customers.models import (
+    ChoiceOption,
+    Contact,
+    ContactPoint,
+    Customer,
+    FieldDefinition,
+    SavedView,
+    Tag,
+    list_url,
+)
 
 PAGE_SIZE = 50
 CONTACT_PAGE_SIZE = 100
@@ -107,13 +116,11 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     # The filter form sends its empty fields too: the address is shown without them.
     if not request.htmx and any(not value.strip() for values in request.GET.lists() for value in values[1]):
         return redirect(request.path + _url(params, cursor=_last(params, "cursor")))
-    active_view = None
-    if "view" in params:
-        active_view = selectors.saved_views_visible_to(user, entity).filter(pk=_int(params["view"][-1])).first()
-        if active_view is None:
-            raise Http404
-        if set(params) == {"view"} and (active_view.filters or active_view.sort or active_view.columns):
-            return redirect(request.path + _url({**_view_params(active_view), "view": [str(active_view.pk)]}))
+    active_view = _active_view(user, entity, params)
+    if "view" in params and active_view is None:
+        raise Http404
+    if active_view and set(params) == {"view"} and (active_view.filters or active_view.sort or active_view.columns):
+        return redirect(request.path + _url({**_view_params(active_view), "view": [str(active_view.pk)]}))
     list_params = {name: values for name, values in params.items() if name != "view"}
     columns = listing.available_columns(entity)
     errors: dict[str, str] = {}
@@ -147,7 +154,7 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     full = sees_full_contacts(request)
     zone = timezone.get_current_timezone()
     # Record addresses from one reverse(): fifty reverse() calls cost more than the page's own query.
-    base = reverse("customers:list") if is_customers else reverse("customers:contacts")
+    base = list_url(entity)
     # The bulk-action bar lists the users one may hand customers to: the page's owners are mostly among them.
     bulk = forms.bulk_choices(user, options) if is_customers else None
     known_users = {pk: name for pk, name in bulk["owner"] if pk} if bulk else {}  # not "public pool"
@@ -265,28 +272,26 @@ def contact_columns(request: AuthenticatedRequest) -> HttpResponse:
 def _column_chooser(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     """The column chooser of a list, its links keeping the list's other parameters (htmx loads it when it opens:
     most page views never need its dozens of links)."""
-    is_customers = entity == FieldDefinition.Entity.CUSTOMER
     params = _list_params(request.GET)
     columns = listing.available_columns(entity)
     shown = listing.chosen_columns(entity, _last(params, "columns"), columns)
-    list_url = reverse("customers:list" if is_customers else "customers:contacts")
     context = {
         "entity": entity,
-        "choices": _column_choices(list_url, params, columns, shown),
-        "list_url": list_url + _url(params),
+        "choices": _column_choices(list_url(entity), params, columns, shown),
+        "list_url": list_url(entity) + _url(params),
     }
     template = "customers/_column_chooser.html" if request.htmx else "customers/column_chooser.html"
     return render(request, template, context)
 
 
 def _column_choices(
-    list_url: str, params: dict[str, list[str]], columns: dict[str, listing.Column], shown: list[listing.Column]
+    base: str, params: dict[str, list[str]], columns: dict[str, listing.Column], shown: list[listing.Column]
 ) -> list[dict[str, Any]]:
-    """Links of the column chooser: show/hide each column, move a shown one left or right."""
+    """Links of the column chooser (to the list at ``base``): show/hide each column, move a shown one left or right."""
     keys = [column.key for column in shown]
 
     def link(chosen: list[str]) -> str:
-        return list_url + _url(params, columns=",".join(chosen))
+        return base + _url(params, columns=",".join(chosen))
 
     choices = []
     for index, key in enumerate(keys):
@@ -450,13 +455,12 @@ def _filter_form(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     options = list(ChoiceOption.objects.all()) if is_customers else []
     parsed = language(request.user, options=options).parse({k: v for k, v in params.items() if k != "view"})
     columns = listing.available_columns(entity)
-    list_url = reverse("customers:list" if is_customers else "customers:contacts")
     context = {
         "entity": entity,
         "params": params,
         "panel": _filter_panel(request, entity, parsed.params, columns, options, _share_teams(request.user)),
-        "list_url": list_url,
-        "clear_url": list_url + _url({k: v for k, v in params.items() if k in ("sort", "columns", "layout")}),
+        "list_url": list_url(entity),
+        "clear_url": list_url(entity) + _url({k: v for k, v in params.items() if k in ("sort", "columns", "layout")}),
     }
     template = "customers/_filter_form.html" if request.htmx else "customers/filter_form.html"
     return render(request, template, context)
@@ -906,6 +910,13 @@ def trash_purge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # --- saved views -----------------------------------------------------------------------------------------------------
 
 
+def _active_view(user: Any, entity: str, params: dict[str, list[str]]) -> SavedView | None:
+    """The saved view a list's ``view`` parameter names, when the user may see it."""
+    if "view" not in params:
+        return None
+    return selectors.saved_views_visible_to(user, entity).filter(pk=_int(params["view"][-1])).first()
+
+
 def _saved_view(request: AuthenticatedRequest, pk: int) -> SavedView:
     return get_object_or_404(selectors.saved_views_visible_to(request.user), pk=pk)
 
@@ -931,13 +942,10 @@ def saved_view_menu(request: AuthenticatedRequest) -> HttpResponse:
     if entity not in FieldDefinition.Entity.values:
         raise Http404
     params = {name: values for name, values in _list_params(request.GET).items() if name != "entity"}
-    active_view = None
-    if "view" in params:
-        active_view = selectors.saved_views_visible_to(request.user, entity).filter(pk=_int(params["view"][-1])).first()
     context = {
         "entity": entity,
         "list_query": urlencode({k: v for k, v in params.items() if k not in ("cursor", "count", "view")}, doseq=True),
-        "active_view": active_view,
+        "active_view": _active_view(request.user, entity, params),
         "share_teams": _share_teams(request.user),
     }
     template = "customers/_saved_view_menu.html" if request.htmx else "customers/saved_view_menu.html"
@@ -949,12 +957,11 @@ def saved_view_create(request: AuthenticatedRequest) -> HttpResponse:
     entity = request.POST.get("entity", FieldDefinition.Entity.CUSTOMER)
     view = SavedView(entity=entity, name=request.POST.get("name", ""), team_id=_team_id(request.POST.get("team")))
     _apply_list_state(view, request.POST.get("list_query", ""))
-    list_url = reverse("customers:list" if entity != FieldDefinition.Entity.CONTACT else "customers:contacts")
     try:
         services.saved_view_save(actor=request.user, view=view, pinned=bool(request.POST.get("pinned")))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect(f"{list_url}?{request.POST.get('list_query', '')}")
+        return redirect(f"{list_url(entity)}?{request.POST.get('list_query', '')}")
     messages.success(request, _("The view “%(name)s” was saved.") % {"name": view.name})
     return redirect(view)
 
@@ -992,14 +999,13 @@ def saved_view_pin(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def saved_view_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     view = _saved_view(request, pk)
-    list_url = "customers:list" if view.entity == FieldDefinition.Entity.CUSTOMER else "customers:contacts"
     try:
         services.saved_view_delete(actor=request.user, view=view)
     except PermissionDenied as refusal:
         messages.error(request, str(refusal))
         return redirect(view)
     messages.success(request, _("The view “%(name)s” was deleted.") % {"name": view.name})
-    return redirect(list_url)
+    return redirect(list_url(view.entity))
 
 
 @require_safe
