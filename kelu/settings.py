@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "kelu.core.middleware.ReadOnlyRoleMiddleware",
     "kelu.accounts.two_factor.TwoFactorMiddleware",
     "kelu.accounts.middleware.UserPreferencesMiddleware",
+    "kelu.core.configuration.ConfigurationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -1,8 +1,9 @@
 """Sign-in backend: Django's ModelBackend, reading the signed-in user as every request needs it.
 
-Each request of a signed-in user reads the user from the session's id, and then needs the user's role (permissions)
-and whether the user has a confirmed authenticator (kelu.accounts.two_factor). One statement reads all three, where
-ModelBackend's ``get_user`` left two more reads to every request.
+Each request of a signed-in user reads the user from the session's id, and then needs the user's role (permissions),
+whether the user has a confirmed authenticator (kelu.accounts.two_factor) and the configuration token
+(kelu.core.configuration). One statement reads all four, where ModelBackend's ``get_user`` left more reads to every
+request.
 """
 
 from typing import Any
@@ -13,12 +14,15 @@ from django.db.models import Exists, OuterRef
 
 from kelu.accounts.models import User
 from kelu.accounts.two_factor import confirmed_devices
+from kelu.core import configuration
 
 
 class UserBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
         devices = confirmed_devices().filter(user=OuterRef("pk"))
-        users = User._default_manager.select_related("role").annotate(has_confirmed_device=Exists(devices))
+        users = User._default_manager.select_related("role").annotate(
+            has_confirmed_device=Exists(devices), configuration_token=configuration.token()
+        )
         try:
             user = users.get(pk=user_id)
         except User.DoesNotExist:

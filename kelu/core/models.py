@@ -24,3 +24,16 @@ class SoftDeleteModel(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class ConfigurationVersion(models.Model):
+    """One row: a random token, drawn anew whenever the installation's configuration changes
+    (kelu.core.configuration)."""
+
+    token = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("configuration version")
+
+    def __str__(self) -> str:
+        return str(self.token)

@@ -10,13 +10,10 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from kelu.core import emails, phones
+from kelu.customers.configuration import active_definitions
 from kelu.customers.models import FieldDefinition
 
 Type = FieldDefinition.Type
-
-
-def active_definitions(entity: str) -> list[FieldDefinition]:
-    return list(FieldDefinition.objects.filter(entity=entity, is_active=True))
 
 
 def clean_custom_values(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from kelu.accounts.models import User
 from kelu.core.permissions import team_member_ids
 from kelu.core.planner import is_common
+from kelu.customers.configuration import active_definitions, choice_options
 from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
 
 # Parameters of a list that are not filters (text search, order, layout, paging, API extras).
@@ -234,7 +235,7 @@ class _Language:
         if choices:
             return lambda key: str(choices.get(key, key))
         if base in ChoiceOption.Field.values:
-            options = self._options if self._options is not None else ChoiceOption.objects.filter(field=base)
+            options = self._options if self._options is not None else choice_options()
             labels = {option.key: option.label for option in options if option.field == base}
             return lambda key: labels.get(key, key)
         return lambda key: key
@@ -288,8 +289,8 @@ class _Language:
 
     def definitions(self) -> dict[str, FieldDefinition]:
         if self._definitions is None:
-            found = FieldDefinition.objects.filter(entity=self.entity, is_active=True, is_filterable=True)
-            self._definitions = {definition.key: definition for definition in found}
+            found = active_definitions(self.entity)
+            self._definitions = {definition.key: definition for definition in found if definition.is_filterable}
         return self._definitions
 
     def custom_condition(self, key: str, operator: str, values: list[str]) -> tuple[Q, list[tuple[str, str]]]:
@@ -459,7 +460,7 @@ class CustomerFilters(_Language):
 
     def filter_missing(self, values: list[str], params: Params) -> tuple[Q, list[tuple[str, str]]]:
         """``missing=<custom field key>``: the field has no value (any active custom field, e.g. a required one)."""
-        active = {d.key: d for d in FieldDefinition.objects.filter(entity=self.entity, is_active=True)}
+        active = {d.key: d for d in active_definitions(self.entity)}
         condition, chips = Q(), []
         for key in _split(values):
             if key not in active:

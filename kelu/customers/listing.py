@@ -12,6 +12,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kelu.customers.configuration import active_definitions
 from kelu.customers.models import FieldDefinition
 
 LAYOUTS = ("table", "cards")
@@ -79,7 +80,7 @@ def available_columns(entity: str) -> dict[str, Column]:
     """Every column of the list, built-in then custom fields (``cf_<key>``), in their default order."""
     builtin = CUSTOMER_COLUMNS if entity == FieldDefinition.Entity.CUSTOMER else CONTACT_COLUMNS
     columns = {key: Column(key, str(label), sort, nullable) for key, label, sort, nullable in builtin}
-    for definition in FieldDefinition.objects.filter(entity=entity, is_active=True):
+    for definition in active_definitions(entity):
         key = f"cf_{definition.key}"
         columns[key] = Column(key, definition.label, _custom_sort(definition), True, definition)
     return columns

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from kelu.accounts.models import Team, User
 from kelu.core.permissions import record_scope
 from kelu.core.planner import unless_common
+from kelu.customers import configuration
 from kelu.customers.filters import ContactFilters, CustomerFilters, ParsedFilters, params_of
 from kelu.customers.models import (
     ChoiceOption,
@@ -66,25 +67,23 @@ def points_visible_to(user: User) -> QuerySet[ContactPoint]:
 
 
 def choice_options(field: str, *, include_inactive: bool = False) -> list[ChoiceOption]:
-    qs = ChoiceOption.objects.filter(field=field)
-    if not include_inactive:
-        qs = qs.filter(is_active=True)
-    return list(qs)
+    if include_inactive:  # the settings pages, which edit them: read afresh
+        return list(ChoiceOption.objects.filter(field=field))
+    return [option for option in configuration.choice_options() if option.field == field and option.is_active]
 
 
 def choice_labels() -> dict[str, dict[str, str]]:
     """{field: {key: label}} including inactive options, so old values still read well."""
     labels: dict[str, dict[str, str]] = {}
-    for option in ChoiceOption.objects.all():
+    for option in configuration.choice_options():
         labels.setdefault(option.field, {})[option.key] = option.label
     return labels
 
 
 def field_definitions(entity: str, *, include_inactive: bool = False) -> list[FieldDefinition]:
-    qs = FieldDefinition.objects.filter(entity=entity)
-    if not include_inactive:
-        qs = qs.filter(is_active=True)
-    return list(qs)
+    if include_inactive:  # the settings pages, which edit them: read afresh
+        return list(FieldDefinition.objects.filter(entity=entity))
+    return configuration.active_definitions(entity)
 
 
 def tags_all() -> QuerySet[Tag]:

@@ -19,7 +19,7 @@ from kelu.accounts.models import AuditEvent, Role, Team, User
 from kelu.core import permissions
 from kelu.core.errors import Conflict
 from kelu.core.signals import records_transferred
-from kelu.customers import custom_fields
+from kelu.customers import configuration, custom_fields
 from kelu.customers.models import (
     ChoiceOption,
     Contact,
@@ -386,7 +386,7 @@ def _past_tags(past: Any) -> list[str]:
 
 def _custom_for_revert(entity: str, current: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     """Old values, and explicit blanks for the keys that did not exist then (inactive fields are left alone)."""
-    active = {d.key for d in custom_fields.active_definitions(entity)}
+    active = {d.key for d in configuration.active_definitions(entity)}
     result: dict[str, Any] = {key: None for key in current if key in active}
     result.update({key: value for key, value in (old or {}).items() if key in active})
     return result

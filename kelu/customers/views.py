@@ -23,7 +23,7 @@ from kelu.core import permissions
 from kelu.core.errors import Conflict
 from kelu.core.keyset import count_capped, keyset_page
 from kelu.core.masking import sees_full_contacts
-from kelu.customers import cells, custom_fields, filters, forms, listing, selectors, services
+from kelu.customers import cells, configuration, custom_fields, filters, forms, listing, selectors, services
 from kelu.customers.history import history_entries
 from kelu.customers.models import (
     ChoiceOption,
@@ -130,7 +130,7 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         errors["sort"] = str(error)
         sort, sort_column, descending = listing.resolve_sort(entity, None, columns)
     language = filters.CustomerFilters if is_customers else filters.ContactFilters
-    options = list(ChoiceOption.objects.all()) if is_customers else []  # one read for labels, chips and the panel
+    options = configuration.choice_options() if is_customers else []  # for labels, chips and the panel
     parsed = language(user, walk_order=True, options=options).parse(list_params)
     errors.update(parsed.errors)
     if is_customers:
@@ -452,7 +452,7 @@ def _filter_form(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     is_customers = entity == FieldDefinition.Entity.CUSTOMER
     params = _list_params(request.GET)
     language = filters.CustomerFilters if is_customers else filters.ContactFilters
-    options = list(ChoiceOption.objects.all()) if is_customers else []
+    options = configuration.choice_options() if is_customers else []
     parsed = language(request.user, options=options).parse({k: v for k, v in params.items() if k != "view"})
     columns = listing.available_columns(entity)
     context = {
