@@ -23,10 +23,10 @@ def is_common(matching: QuerySet[Any]) -> bool:
     return matching.order_by()[: COMMON + 1].count() > COMMON
 
 
-def unless_common(condition: Q, matching: QuerySet[Any]) -> Any:
-    """``condition`` as is, or wrapped so that SQLite cannot drive the query from it when ``matching`` (the rows it
-    selects) is common."""
-    if not condition or not is_common(matching):
+def unless_common(condition: Q, within: QuerySet[Any]) -> Any:
+    """``condition`` as is, or wrapped so that SQLite cannot drive the query from it when the rows of ``within`` it
+    selects are common."""
+    if not condition or connections[within.db].vendor != "sqlite" or not is_common(within.filter(condition)):
         return condition
     hidden = Case(When(condition, then=Value(True)), default=Value(False))
     return ExpressionWrapper(hidden, output_field=BooleanField())

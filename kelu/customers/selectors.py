@@ -111,7 +111,7 @@ def customers_matching(
     parsed = parsed or _valid(CustomerFilters(user, walk_order=walk_order).parse(params))
     alive = Customer.objects.filter(deleted_at__isnull=not trashed)
     scope = record_scope(user)
-    qs = alive.filter(unless_common(scope, alive.filter(scope)) if walk_order else scope)
+    qs = alive.filter(unless_common(scope, alive) if walk_order else scope)
     order = _list_order(FieldDefinition.Entity.CUSTOMER, params) if walk_order else None
     return apply_search(parsed.apply(qs), _query(params), walk_order=order)
 
@@ -128,7 +128,7 @@ def contacts_matching(
     parsed = parsed or _valid(ContactFilters(user, walk_order=walk_order).parse(params))
     alive = Contact.objects.filter(deleted_at__isnull=not trashed)
     scope = contact_scope(user)
-    qs = alive.filter(unless_common(scope, alive.filter(scope)) if walk_order else scope)
+    qs = alive.filter(unless_common(scope, alive) if walk_order else scope)
     order = _list_order(FieldDefinition.Entity.CONTACT, params) if walk_order else None
     return apply_search(parsed.apply(qs), _query(params), walk_order=order)
 

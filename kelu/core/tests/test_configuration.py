@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kelu.core.configuration import ConfigurationMiddleware
+from kelu.core.configuration import ConfigurationMiddleware, changed
 from kelu.core.models import ConfigurationVersion
 from kelu.customers import configuration
 from kelu.customers.models import ChoiceOption, FieldDefinition
@@ -21,6 +21,7 @@ def _list_page(client, query=""):
 
 
 def test_a_signed_in_page_reads_the_configuration_once_per_process(admin, client_as):
+    changed()  # whatever an earlier test left kept
     client = client_as(admin)
     _page, first = _list_page(client)
     _page, second = _list_page(client, "?level=a")
