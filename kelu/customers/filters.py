@@ -155,12 +155,11 @@ class _Language:
     text_fields: tuple[str, ...] = ()  # __contains (and exact any-of)
     date_fields: dict[str, str] = {}  # param → model field (ranges, __empty)
 
-    def __init__(self, user: User, *, walk_order: bool = False, options: list[ChoiceOption] | None = None) -> None:
+    def __init__(self, user: User, *, walk_order: bool = False) -> None:
         """``walk_order``: for a page of the list, shaped so that SQLite walks the index of the list's order
         (kelu/core/planner.py); counts, exports and bulk edits leave the planner free to start from a filter."""
         self.user = user
         self.walk_order = walk_order
-        self._options = options  # the choice options, when the caller has them already
         self._definitions: dict[str, FieldDefinition] | None = None
 
     def _field(self, name: str) -> Any:
@@ -235,8 +234,7 @@ class _Language:
         if choices:
             return lambda key: str(choices.get(key, key))
         if base in ChoiceOption.Field.values:
-            options = self._options if self._options is not None else choice_options()
-            labels = {option.key: option.label for option in options if option.field == base}
+            labels = {option.key: option.label for option in choice_options() if option.field == base}
             return lambda key: labels.get(key, key)
         return lambda key: key
 

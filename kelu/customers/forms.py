@@ -15,17 +15,13 @@ from kelu.customers.models import ChoiceOption, ContactPoint, Customer, FieldDef
 CUSTOM_PREFIX = "custom__"
 
 
-def _choice_field(field: str, label: Any, loaded: list[ChoiceOption] | None = None) -> forms.ChoiceField:
-    """A select of the field's active options, from ``loaded`` (every option, already read) when given."""
-    return forms.ChoiceField(label=label, choices=_active_choices(field, loaded), required=False)
+def _choice_field(field: str, label: Any) -> forms.ChoiceField:
+    """A select of the field's active options."""
+    return forms.ChoiceField(label=label, choices=_active_choices(field), required=False)
 
 
-def _active_choices(field: str, loaded: list[ChoiceOption] | None = None) -> list[tuple[str, str]]:
-    if loaded is None:
-        active = selectors.choice_options(field)
-    else:
-        active = [option for option in loaded if option.field == field and option.is_active]
-    return [("", "—"), *[(o.key, o.label) for o in active]]
+def _active_choices(field: str) -> list[tuple[str, str]]:
+    return [("", "—"), *[(o.key, o.label) for o in selectors.choice_options(field)]]
 
 
 def _custom_form_field(definition: FieldDefinition) -> forms.Field:
@@ -208,16 +204,13 @@ class BulkActionForm(StyledFormMixin, forms.Form):
     owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, empty_value=None, required=False)
     level = forms.ChoiceField(label=_("Level"), required=False)
 
-    def __init__(
-        self, *args: Any, actor: User, ids: list[int], options: list[ChoiceOption] | None = None, **kwargs: Any
-    ) -> None:
-        """``options``: every choice option, when the page has read them already."""
+    def __init__(self, *args: Any, actor: User, ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ids_field: Any = self.fields["ids"]
         ids_field.choices = [(pk, pk) for pk in ids]
         owner_field: Any = self.fields["owner"]
         owner_field.choices = owner_choices(actor)
-        self.fields["level"] = _choice_field("level", _("Level"), options)
+        self.fields["level"] = _choice_field("level", _("Level"))
         self._apply_styles()
 
 
@@ -230,10 +223,10 @@ def owner_choices(actor: User) -> list[tuple[Any, Any]]:
     return [("", _("Public pool")), *[(user.pk, str(user)) for user in users]]
 
 
-def bulk_choices(actor: User, options: list[ChoiceOption]) -> dict[str, list[tuple[Any, Any]]]:
+def bulk_choices(actor: User) -> dict[str, list[tuple[Any, Any]]]:
     """The selects of a list's bulk-action bar, as BulkActionForm offers them, without building the form on every
-    page view. ``options``: every choice option, already read."""
-    return {"action": BulkActionForm.ACTIONS, "owner": owner_choices(actor), "level": _active_choices("level", options)}
+    page view."""
+    return {"action": BulkActionForm.ACTIONS, "owner": owner_choices(actor), "level": _active_choices("level")}
 
 
 class ShareForm(StyledFormMixin, forms.Form):

@@ -23,7 +23,7 @@ from kelu.core import permissions
 from kelu.core.errors import Conflict
 from kelu.core.keyset import count_capped, keyset_page
 from kelu.core.masking import sees_full_contacts
-from kelu.customers import cells, configuration, custom_fields, filters, forms, listing, selectors, services
+from kelu.customers import cells, custom_fields, filters, forms, listing, selectors, services
 from kelu.customers.history import history_entries
 from kelu.customers.models import (
     ChoiceOption,
@@ -130,8 +130,7 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
         errors["sort"] = str(error)
         sort, sort_column, descending = listing.resolve_sort(entity, None, columns)
     language = filters.CustomerFilters if is_customers else filters.ContactFilters
-    options = configuration.choice_options() if is_customers else []  # for labels, chips and the panel
-    parsed = language(user, walk_order=True, options=options).parse(list_params)
+    parsed = language(user, walk_order=True).parse(list_params)
     errors.update(parsed.errors)
     if is_customers:
         qs: Any = selectors.customers_matching(user, list_params, parsed=parsed, walk_order=True)
@@ -148,15 +147,13 @@ def _record_list(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     )  # fmt: skip
     layout = _last(params, "layout") if _last(params, "layout") in listing.LAYOUTS else "table"
     points = _first_points(entity, [row.pk for row in page.rows]) if any(c.key == "phone" for c in shown) else {}
-    labels: dict[str, dict[str, str]] = {}
-    for option in options:
-        labels.setdefault(option.field, {})[option.key] = option.label
+    labels = selectors.choice_labels() if is_customers else {}
     full = sees_full_contacts(request)
     zone = timezone.get_current_timezone()
     # Record addresses from one reverse(): fifty reverse() calls cost more than the page's own query.
     base = list_url(entity)
     # The bulk-action bar lists the users one may hand customers to: the page's owners are mostly among them.
-    bulk = forms.bulk_choices(user, options) if is_customers else None
+    bulk = forms.bulk_choices(user) if is_customers else None
     known_users = {pk: name for pk, name in bulk["owner"] if pk} if bulk else {}  # not "public pool"
     related = _related_names(entity, page.rows, shown, known_users=known_users)
     rows = [
@@ -452,13 +449,12 @@ def _filter_form(request: AuthenticatedRequest, entity: str) -> HttpResponse:
     is_customers = entity == FieldDefinition.Entity.CUSTOMER
     params = _list_params(request.GET)
     language = filters.CustomerFilters if is_customers else filters.ContactFilters
-    options = configuration.choice_options() if is_customers else []
-    parsed = language(request.user, options=options).parse({k: v for k, v in params.items() if k != "view"})
+    parsed = language(request.user).parse({k: v for k, v in params.items() if k != "view"})
     columns = listing.available_columns(entity)
     context = {
         "entity": entity,
         "params": params,
-        "panel": _filter_panel(request, entity, parsed.params, columns, options, _share_teams(request.user)),
+        "panel": _filter_panel(request, entity, parsed.params, columns, _share_teams(request.user)),
         "list_url": list_url(entity),
         "clear_url": list_url(entity) + _url({k: v for k, v in params.items() if k in ("sort", "columns", "layout")}),
     }
@@ -471,7 +467,6 @@ def _filter_panel(
     entity: str,
     active: dict[str, list[str]],
     columns: dict[str, listing.Column],
-    options: list[ChoiceOption],
     teams: list[Any],
 ) -> dict[str, Any]:
     """What the filter form offers, with the current values."""
@@ -491,12 +486,9 @@ def _filter_panel(
         "teams": teams if user.is_admin else list(Team.objects.all()[:100]) if user.role_id != "sales" else [],
     }
     if entity == FieldDefinition.Entity.CUSTOMER:
-        active_options: dict[str, list[tuple[str, str]]] = {}
-        for option in options:
-            if option.is_active:
-                active_options.setdefault(option.field, []).append((option.key, option.label))
         panel["choices"] = [
-            (field, label, active_options.get(field, [])) for field, label in ChoiceOption.Field.choices
+            (field, label, [(option.key, option.label) for option in selectors.choice_options(field)])
+            for field, label in ChoiceOption.Field.choices
         ]
         panel["kinds"] = Customer.Kind.choices
         panel["sizes"] = Customer.Size.choices
