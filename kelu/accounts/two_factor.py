@@ -37,7 +37,8 @@ OPEN_PATHS = ("/accounts/2fa/", "/accounts/logout/", "/accounts/language/", "/st
 
 
 def confirmed_devices() -> QuerySet[TOTPDevice]:
-    """What counts as a user's authenticator: a TOTP device whose enrolment was confirmed with a code."""
+    """What counts as a user's authenticator: a TOTP device whose enrolment was confirmed with a code (also written
+    out in kelu.accounts.backends, which reads it with the signed-in user)."""
     return TOTPDevice.objects.filter(confirmed=True)
 
 

@@ -1,7 +1,8 @@
 """Configuration that nearly every page reads, kept in each process while it is unchanged.
 
 The custom field definitions and the choice options give the lists their columns, filters and labels, the forms
-their fields; they change a few times a year, and reading them cost two statements a page. A process keeps what it
+their fields, and the roles every request's permissions; they change a few times a year, and reading them cost
+statements (or a join) on every page. A process keeps what it
 read for as long as the installation's configuration token is the same. The token is read with the signed-in user,
 in the statement every request makes anyway (kelu.accounts.backends), so keeping costs no statement, and every web
 process sees a change on its next request. Outside a signed-in request (tasks, commands, bearer-token API calls)
@@ -35,8 +36,12 @@ def token() -> Subquery:
 
 def kept(key: str, read: Callable[[], T]) -> T:
     """``read()``'s value, read once per process and token; read afresh each time outside a signed-in request."""
+    return kept_under(_request_token.get(), key, read)
+
+
+def kept_under(current: int | None, key: str, read: Callable[[], T]) -> T:
+    """``kept`` under a token read just now, before the request is bound to it (the signed-in user's role)."""
     global _kept
-    current = _request_token.get()
     if current is None:
         return read()
     kept_token, values = _kept

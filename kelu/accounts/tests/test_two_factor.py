@@ -49,13 +49,25 @@ def test_bearer_tokens_are_not_affected(bearer_client, owner):
     assert bearer_client(owner).get("/api/v1/users/me/").status_code == 200
 
 
-def test_a_request_reads_the_user_with_role_and_authenticator_at_once(owner, client_as, django_assert_num_queries):
+def test_a_request_reads_the_user_with_role_and_authenticator_at_once(
+    owner, admin, client_as, django_assert_num_queries
+):
     client = client_as(owner)
-    # the session, the user with role and "has a confirmed authenticator" in one read, the view's read of the teams
+    assert client.get("/api/v1/users/me/").status_code == 200  # the process reads the roles (kept from now on)
+    # the session, the user with "has a confirmed authenticator" in one read (the role is kept), the view's teams
     with django_assert_num_queries(3):
-        assert client.get("/api/v1/users/me/").status_code == 200
+        assert client.get("/api/v1/users/me/").json()["role"] == "sales"
     TOTPDevice.objects.create(user=owner, name="a", confirmed=True)
     assert client.get("/customers/")["Location"].startswith("/accounts/2fa/verify/")
+
+
+def test_a_changed_role_is_seen_by_the_next_request(owner, admin, client_as):
+    client = client_as(owner)
+    assert client.get("/customers/").status_code == 200  # the roles are kept
+    client_as(admin).post("/settings/roles/", {"sales-require_2fa": "on"})
+    assert client.get("/customers/")["Location"].startswith("/accounts/2fa/")
+    client_as(admin).post("/settings/roles/", {})
+    assert client.get("/customers/").status_code == 200
 
 
 def test_sessions_signed_in_through_djangos_model_backend_stay_signed_in(owner):
