@@ -217,10 +217,14 @@ class BulkActionForm(StyledFormMixin, forms.Form):
 def owner_choices(actor: User) -> list[tuple[Any, Any]]:
     """Whom the user may hand customers to: the public pool, then the people."""
     allowed = assignable_owner_ids(actor)
-    users = User.objects.filter(is_active=True).only("pk", "username", "display_name")
-    if allowed is not None:
-        users = users.filter(pk__in=allowed)
-    return [("", _("Public pool")), *[(user.pk, str(user)) for user in users]]
+    people: Any
+    if allowed == [actor.pk]:  # a salesperson: only themselves, read already
+        people = [actor] if actor.is_active else []
+    else:
+        people = User.objects.filter(is_active=True).only("pk", "username", "display_name")
+        if allowed is not None:
+            people = people.filter(pk__in=allowed)
+    return [("", _("Public pool")), *[(user.pk, str(user)) for user in people]]
 
 
 def bulk_choices(actor: User) -> dict[str, list[tuple[Any, Any]]]:
