@@ -2,11 +2,11 @@
 
 The custom field definitions and the choice options give the lists their columns, filters and labels, the forms
 their fields, and the roles every request's permissions; they change a few times a year, and reading them cost
-statements (or a join) on every page. A process keeps what it
-read for as long as the installation's configuration token is the same. The token is read with the signed-in user,
-in the statement every request makes anyway (kelu.accounts.backends), so keeping costs no statement, and every web
-process sees a change on its next request. Outside a signed-in request (tasks, commands, bearer-token API calls)
-nothing is kept: each read goes to the database.
+statements (or a join) on every page. A process keeps what it read for as long as the installation's configuration
+token is the same. The token is read with the signed-in user, in the statement every request makes anyway
+(kelu.accounts.backends), so keeping costs no statement, and every web process sees a change on its next request.
+Outside a signed-in request (tasks, commands, bearer-token API calls) nothing is kept: each read goes to the
+database.
 
 A change draws a random token rather than counting up, so that a rolled-back change (or test) that restores an old
 token never meets values read under its successor. Written here because Django's cache framework would need a
@@ -18,7 +18,6 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponseBase
 
 from kelu.core.models import ConfigurationVersion
@@ -27,11 +26,6 @@ T = TypeVar("T")
 
 _request_token: ContextVar[int | None] = ContextVar("kelu_configuration_token", default=None)
 _kept: tuple[int | None, dict[str, Any]] = (None, {})  # (token, values read under it), one per process
-
-
-def token() -> Subquery:
-    """The current token, as an expression to read along with another statement (None without its row)."""
-    return Subquery(ConfigurationVersion.objects.filter(pk=1).values("token")[:1])
 
 
 def kept(key: str, read: Callable[[], T]) -> T:
