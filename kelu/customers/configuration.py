@@ -27,6 +27,14 @@ def choice_options() -> list[ChoiceOption]:
     return list(kept("choice_options", lambda: tuple(ChoiceOption.objects.all())))
 
 
+def choice_labels() -> dict[str, dict[str, str]]:
+    """{field: {key: label}} including inactive options, so old values still read well."""
+    labels: dict[str, dict[str, str]] = {}
+    for option in choice_options():
+        labels.setdefault(option.field, {})[option.key] = option.label
+    return labels
+
+
 @receiver(post_save, sender=FieldDefinition)
 @receiver(post_delete, sender=FieldDefinition)
 @receiver(post_save, sender=ChoiceOption)

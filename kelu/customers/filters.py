@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from kelu.accounts.models import User
 from kelu.core.permissions import team_member_ids
 from kelu.core.planner import is_common
-from kelu.customers.configuration import active_definitions, choice_options
+from kelu.customers.configuration import active_definitions, choice_labels
 from kelu.customers.models import ChoiceOption, Contact, ContactPoint, Customer, FieldDefinition, Tag
 
 # Parameters of a list that are not filters (text search, order, layout, paging, API extras).
@@ -234,7 +234,7 @@ class _Language:
         if choices:
             return lambda key: str(choices.get(key, key))
         if base in ChoiceOption.Field.values:
-            labels = {option.key: option.label for option in choice_options() if option.field == base}
+            labels = choice_labels().get(base, {})
             return lambda key: labels.get(key, key)
         return lambda key: key
 

@@ -74,10 +74,7 @@ def choice_options(field: str, *, include_inactive: bool = False) -> list[Choice
 
 def choice_labels() -> dict[str, dict[str, str]]:
     """{field: {key: label}} including inactive options, so old values still read well."""
-    labels: dict[str, dict[str, str]] = {}
-    for option in configuration.choice_options():
-        labels.setdefault(option.field, {})[option.key] = option.label
-    return labels
+    return configuration.choice_labels()
 
 
 def field_definitions(entity: str, *, include_inactive: bool = False) -> list[FieldDefinition]:
