@@ -49,9 +49,7 @@ def test_bearer_tokens_are_not_affected(bearer_client, owner):
     assert bearer_client(owner).get("/api/v1/users/me/").status_code == 200
 
 
-def test_a_request_reads_the_user_with_role_and_authenticator_at_once(
-    owner, admin, client_as, django_assert_num_queries
-):
+def test_a_request_reads_the_user_with_role_and_authenticator_at_once(owner, client_as, django_assert_num_queries):
     client = client_as(owner)
     assert client.get("/api/v1/users/me/").status_code == 200  # the process reads the roles (kept from now on)
     # the session, the user with "has a confirmed authenticator" in one read (the role is kept), the view's teams
